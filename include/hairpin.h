@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the BPF programs and the loader share: the layout of every map value and key, and the
+ * limits. Fields are __u32/__be32 and friends only, laid out without implicit padding, so that
+ * both compilers agree and BTF shows every byte by name.
+ *
+ * Maps (pinned under the pin dir, default /sys/fs/bpf/hairpin, by these file names):
+ *   config    ARRAY[1] of struct hp_config, mmapable: the public address and target addresses
+ *   forwards  HASH: struct hp_forward_key -> struct hp_forward
+ *   flows     LRU_HASH: struct hp_flow_key -> struct hp_flow, filled on ingress
+ *   stats     PERCPU_ARRAY[HP_MAX_FORWARDS] of struct hp_stats, indexed by hp_forward.stats_index
+ *   devices   HASH: ifindex -> struct hp_device, the loader's record of what it attached
+ */
+#ifndef HAIRPIN_H
+#define HAIRPIN_H
+
+#include <linux/types.h>
+
+#define HP_MAX_FORWARDS 1024
+#define HP_MAX_FLOWS 65536
+#define HP_MAX_DEVICES 64
+/* Distinct Target addresses; egress compares the source with each before any hash lookup. */
+#define HP_MAX_TARGET_ADDRS 4
+
+/*
+ * The one value of the config map. The map is mmapable and every field is one aligned 32-bit
+ * word: the loader changes a field with a single atomic store through the mapping, so a packet
+ * sees either the old or the new word, never a torn one (bpf_map_update_elem() copies the value
+ * with memcpy() and promises no such thing). public_addr == 0 means "unknown": nothing is
+ * rewritten. Unused target_addrs slots are 0.
+ */
+struct hp_config {
+	__be32 public_addr;
+	__be32 target_addrs[HP_MAX_TARGET_ADDRS];
+};
+
+struct hp_forward_key {
+	__u8 protocol;	/* IPPROTO_UDP or IPPROTO_TCP */
+	__u8 pad;
+	__be16 port;	/* the port forwarded on the router */
+};
+
+struct hp_forward {
+	__be32 target_addr;
+	__be16 target_port;
+	__u16 pad;
+	__u32 stats_index;	/* slot in the stats map, < HP_MAX_FORWARDS */
+};
+
+/* A redirected flow, as the target sees it: the key of both directions. */
+struct hp_flow_key {
+	__be32 client_addr;
+	__be32 target_addr;
+	__be16 client_port;
+	__be16 target_port;
+	__u8 protocol;
+	__u8 pad[3];
+};
+
+struct hp_flow {
+	__be32 public_addr;	/* what the client dialled: replies are sent from here */
+	__be16 public_port;
+	__u16 pad;
+	__u32 stats_index;
+	__u32 pad2;
+	__u64 last_seen_ns;	/* bpf_ktime_get_coarse_ns() of a recent client packet (+- 1 s) */
+};
+
+struct hp_stats {
+	__u64 to_target_packets;
+	__u64 to_target_bytes;	/* IPv4 total length */
+	__u64 to_client_packets;
+	__u64 to_client_bytes;
+};
+
+enum hp_mode {
+	HP_MODE_NONE = 0,
+	HP_MODE_XDP = 1,	/* native XDP ingress, tc egress */
+	HP_MODE_TC = 2,		/* tc ingress and egress */
+};
+
+#define HP_DEVICE_CREATED_QDISC 1	/* hairpin added the clsact qdisc and removes it on down */
+
+struct hp_device {
+	__u32 ifindex;
+	__u32 mode;		/* enum hp_mode */
+	__u32 flags;		/* HP_DEVICE_* */
+	__u32 ingress_prog_id;
+	__u32 egress_prog_id;
+	char name[16];		/* IFNAMSIZ */
+};
+
+/* tc filter slot that hairpin owns on the clsact hooks: handle and priority. */
+#define HP_TC_HANDLE 0x4850	/* "HP" */
+#define HP_TC_PRIORITY 0x4850
+
+#endif /* HAIRPIN_H */

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The configuration file, parsed a line at a time (config_init / config_line / config_finish)
+ * so that a fuzzer or a unit test can drive the parser without a file. The parser checks syntax
+ * and every rule that needs no look at the system; whether a Device exists or a Target is an
+ * address of this host is checked by the loader (loader/validate.c), which uses the line
+ * numbers kept here for its messages.
+ */
+#ifndef HP_CONFIG_H
+#define HP_CONFIG_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <net/if.h>
+#include <linux/types.h>
+
+#include "hairpin.h"
+
+#define HP_DEFAULT_CONFIG "/etc/hairpin/hairpin.conf"
+#define HP_CONFIG_ERROR_LEN 512
+
+enum hp_config_mode {
+	HP_CONFIG_MODE_AUTO = 0,
+	HP_CONFIG_MODE_XDP,
+	HP_CONFIG_MODE_TC,
+};
+
+struct hp_config_forward {
+	__u8 protocol;		/* IPPROTO_UDP or IPPROTO_TCP */
+	__u16 port;		/* host order */
+	__be32 target_addr;	/* 0: not given, LocalAddress applies */
+	__u16 target_port;	/* host order; 0: not given, Port applies */
+	int line;		/* of the [Forward] header */
+	int target_line;	/* of Target =, 0 if absent */
+};
+
+struct hp_config_file {
+	const char *path;	/* for messages; not owned */
+
+	int interface_line;	/* of the [Interface] header, 0 if absent */
+
+	char devices[HP_MAX_DEVICES][IF_NAMESIZE];
+	int n_devices;
+	int device_line;
+
+	enum hp_config_mode mode;
+
+	bool has_public_addr;	/* PublicAddress is optional: set-public-ip may supply it */
+	__be32 public_addr;
+	int public_addr_line;
+
+	bool has_local_addr;	/* default: first IPv4 address of the first Device */
+	__be32 local_addr;
+	int local_addr_line;
+
+	struct hp_config_forward forwards[HP_MAX_FORWARDS];
+	int n_forwards;
+
+	/* parser state */
+	int section;		/* internal: which section the next key belongs to */
+	unsigned int seen_keys;	/* internal: keys seen in the current section */
+	bool seen_interface;
+	int lineno;
+
+	/* set when a call returns -1: "FILE:LINE: what is wrong: `text'" */
+	char error[HP_CONFIG_ERROR_LEN];
+};
+
+/* Start parsing; path is used in error messages only. */
+void config_init(struct hp_config_file *conf, const char *path);
+/* One line, without or with its trailing newline. 0, or -1 with conf->error set. */
+int config_line(struct hp_config_file *conf, const char *line);
+/* Check what only the whole file can tell (required keys, at least one [Forward]). */
+int config_finish(struct hp_config_file *conf);
+/* All three over a file. -1 with conf->error set, also when the file can't be read. */
+int config_load(struct hp_config_file *conf, const char *path);
+
+const char *config_mode_name(enum hp_config_mode mode);
+
+/*
+ * An address as PublicAddress takes it, for set-public-ip: NULL when @text is one, else what
+ * is wrong with it ("not an IPv4 address", ...).
+ */
+const char *config_parse_address(const char *text, __be32 *addr);
+
+#endif

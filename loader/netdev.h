@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* What the loader asks of network devices and addresses, outside of BPF. */
+#ifndef HP_NETDEV_H
+#define HP_NETDEV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+
+/* 0, or -errno (-ENODEV when there is no such device). */
+int netdev_ifindex(const char *name, int *ifindex);
+/* Whether @name carries Ethernet frames, which the programs parse. -errno on failure. */
+int netdev_is_ethernet(const char *name, bool *ethernet);
+/* The driver's name (ethtool -i), e.g. "veth", "bcmgenet". 0 or -errno. */
+int netdev_driver(const char *name, char *driver, size_t len);
+/* The first IPv4 address of @name; 0 or -errno (-EADDRNOTAVAIL when it has none). */
+int netdev_first_ipv4(const char *name, __be32 *addr);
+/* Whether @addr is assigned to an interface of this host (this network namespace). */
+int netdev_is_local_ipv4(__be32 addr, bool *local);
+
+#endif

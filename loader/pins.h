@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The pin dir: where a running instance keeps its maps on bpffs, the only state hairpin has
+ * between two commands. Programs are not pinned: the devices hold them.
+ */
+#ifndef HP_PINS_H
+#define HP_PINS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "hairpin.h"
+
+enum hp_pin {
+	HP_PIN_CONFIG,
+	HP_PIN_FORWARDS,
+	HP_PIN_FLOWS,
+	HP_PIN_STATS,
+	HP_PIN_DEVICES,
+	HP_PIN_COUNT,
+};
+
+/* File names in the pin dir, indexed by enum hp_pin. */
+extern const char *const hp_pin_names[HP_PIN_COUNT];
+
+/* DIR/NAME into @buf; -ENAMETOOLONG if it does not fit. */
+int pins_path(const char *dir, enum hp_pin pin, char *buf, size_t len);
+
+/*
+ * Make @dir a directory on bpffs, mounting bpffs at /sys/fs/bpf first when @dir is under it
+ * and nothing is mounted there (ip netns exec and minimal boots leave it empty).
+ * *created tells whether this call made the directory, for the caller to undo.
+ */
+int pins_prepare(const char *dir, bool *created);
+
+/* Whether @dir is on bpffs: 0 yes, -ENOTSUP no, -errno when it can't be looked at. */
+int pins_check_bpffs(const char *dir);
+
+/*
+ * An exclusive lock on the pin dir, so two commands that change it never interleave. Returns
+ * an fd that holds the lock until closed, or -errno.
+ */
+int pins_lock(const char *dir);
+
+/* Open every pinned map of a running instance. -ENOENT when none is running. */
+int pins_open_all(const char *dir, int fds[HP_PIN_COUNT]);
+void pins_close_all(int fds[HP_PIN_COUNT]);
+
+/* Map the config map's value (the map is mmapable). munmap with pins_unmap_config(). */
+int pins_map_config(int config_fd, struct hp_config **config);
+void pins_unmap_config(struct hp_config *config);
+
+/*
+ * Change one word of the live config with a single atomic store, so that no packet ever sees
+ * it half written (see struct hp_config).
+ */
+static inline void pins_config_store(__be32 *word, __be32 value)
+{
+	__atomic_store_n(word, value, __ATOMIC_RELEASE);
+}
+
+#endif

@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "log.h"
+#include "netdev.h"
+#include "plan.h"
+
+static const char *ip4_str(__be32 addr, char buf[INET_ADDRSTRLEN])
+{
+	return inet_ntop(AF_INET, &addr, buf, INET_ADDRSTRLEN);
+}
+
+static int plan_devices(const struct hp_config_file *conf, struct hp_plan *plan)
+{
+	int status = HP_EXIT_OK;
+
+	for (int i = 0; i < conf->n_devices; i++) {
+		const char *name = conf->devices[i];
+		struct hp_plan_device *dev = &plan->devices[plan->n_devices++];
+		bool ethernet;
+		int err;
+
+		snprintf(dev->name, sizeof(dev->name), "%s", name);
+		err = netdev_ifindex(name, &dev->ifindex);
+		if (err) {
+			pr_warn("%s:%d: no such device: `%s'", conf->path, conf->device_line, name);
+			status = HP_EXIT_SYSTEM;
+			continue;
+		}
+		err = netdev_is_ethernet(name, &ethernet);
+		if (err) {
+			pr_warn("%s:%d: couldn't query device `%s': %s", conf->path,
+				conf->device_line, name, strerror(-err));
+			status = HP_EXIT_SYSTEM;
+		} else if (!ethernet) {
+			/* The programs parse Ethernet frames; wg0, ppp0 and tun carry bare IP. */
+			pr_warn("%s:%d: Device is not an Ethernet device: `%s'", conf->path,
+				conf->device_line, name);
+			if (status == HP_EXIT_OK)
+				status = HP_EXIT_USAGE;
+		}
+	}
+	return status;
+}
+
+static int require_local(const struct hp_config_file *conf, int line, const char *what,
+			 __be32 addr)
+{
+	char buf[INET_ADDRSTRLEN];
+	bool local;
+	int err = netdev_is_local_ipv4(addr, &local);
+
+	if (err) {
+		pr_warn("couldn't list this host's addresses: %s", strerror(-err));
+		return HP_EXIT_SYSTEM;
+	}
+	if (!local) {
+		pr_warn("%s:%d: %s is not an address of this host: `%s'", conf->path, line, what,
+			ip4_str(addr, buf));
+		return HP_EXIT_USAGE;
+	}
+	return HP_EXIT_OK;
+}
+
+static int plan_local_addr(const struct hp_config_file *conf, struct hp_plan *plan)
+{
+	char buf[INET_ADDRSTRLEN];
+
+	if (conf->has_local_addr) {
+		plan->local_addr = conf->local_addr;
+		return require_local(conf, conf->local_addr_line, "LocalAddress", plan->local_addr);
+	}
+	if (netdev_first_ipv4(conf->devices[0], &plan->local_addr)) {
+		pr_warn("%s:%d: Device `%s' has no IPv4 address to use as LocalAddress; set LocalAddress",
+			conf->path, conf->device_line, conf->devices[0]);
+		return HP_EXIT_USAGE;
+	}
+	pr_debug("LocalAddress: %s (first IPv4 address of %s)", ip4_str(plan->local_addr, buf),
+		 conf->devices[0]);
+	return HP_EXIT_OK;
+}
+
+/* Add @addr to the egress prefilter's set; -1 if the set is full. */
+static int target_addrs_add(struct hp_plan *plan, __be32 addr)
+{
+	for (int i = 0; i < HP_MAX_TARGET_ADDRS; i++) {
+		if (plan->target_addrs[i] == addr)
+			return 0;
+		if (!plan->target_addrs[i]) {
+			plan->target_addrs[i] = addr;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static int plan_forwards(const struct hp_config_file *conf, struct hp_plan *plan)
+{
+	int status = HP_EXIT_OK;
+
+	for (int i = 0; i < conf->n_forwards; i++) {
+		const struct hp_config_forward *cf = &conf->forwards[i];
+		struct hp_plan_forward *pf = &plan->forwards[plan->n_forwards++];
+		int line = cf->target_line ? cf->target_line : cf->line;
+		int err;
+
+		pf->key = (struct hp_forward_key){ .protocol = cf->protocol, .port = htons(cf->port) };
+		pf->target_addr = cf->target_addr ? cf->target_addr : plan->local_addr;
+		pf->target_port = htons(cf->target_port ? cf->target_port : cf->port);
+		if (cf->target_addr) {
+			err = require_local(conf, line, "Target", pf->target_addr);
+			if (err) {
+				status = status == HP_EXIT_SYSTEM ? status : err;
+				continue;
+			}
+		}
+		if (target_addrs_add(plan, pf->target_addr)) {
+			pr_warn("%s:%d: more than %d distinct Target addresses", conf->path, line,
+				HP_MAX_TARGET_ADDRS);
+			status = status == HP_EXIT_SYSTEM ? status : HP_EXIT_USAGE;
+		}
+	}
+	return status;
+}
+
+/* The worse of two statuses: a missing device outranks a bad value. */
+static int worse(int a, int b)
+{
+	return a == HP_EXIT_SYSTEM || b == HP_EXIT_SYSTEM ? HP_EXIT_SYSTEM
+							   : (a ? a : b);
+}
+
+int plan_make(const struct hp_config_file *conf, struct hp_plan *plan)
+{
+	int status;
+
+	memset(plan, 0, sizeof(*plan));
+	plan->mode = conf->mode;
+	plan->has_public_addr = conf->has_public_addr;
+	plan->public_addr = conf->public_addr;
+
+	status = plan_devices(conf, plan);
+	if (status == HP_EXIT_SYSTEM)
+		return status;	/* without the devices, addresses can't be resolved */
+	status = worse(status, plan_local_addr(conf, plan));
+	if (status)
+		return status;
+	return worse(status, plan_forwards(conf, plan));
+}
+
+int plan_load(const char *path, struct hp_plan *plan)
+{
+	struct hp_config_file *conf = calloc(1, sizeof(*conf));
+	int status;
+
+	if (!conf) {
+		pr_warn("out of memory");
+		return HP_EXIT_SYSTEM;
+	}
+	if (config_load(conf, path)) {
+		pr_warn("%s", conf->error);
+		status = HP_EXIT_USAGE;
+	} else {
+		status = plan_make(conf, plan);
+	}
+	free(conf);
+	return status;
+}

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A plan: a parsed configuration checked against this host and resolved into what goes into
+ * the maps (defaults applied, devices found). `check` stops after making one; `up` carries it
+ * out.
+ */
+#ifndef HP_PLAN_H
+#define HP_PLAN_H
+
+#include <net/if.h>
+
+#include "config.h"
+#include "hairpin.h"
+
+struct hp_plan_device {
+	char name[IF_NAMESIZE];
+	int ifindex;
+};
+
+struct hp_plan_forward {
+	struct hp_forward_key key;
+	__be32 target_addr;
+	__be16 target_port;
+};
+
+struct hp_plan {
+	struct hp_plan_device devices[HP_MAX_DEVICES];
+	int n_devices;
+	enum hp_config_mode mode;
+	bool has_public_addr;
+	__be32 public_addr;
+	__be32 local_addr;
+	struct hp_plan_forward forwards[HP_MAX_FORWARDS];
+	int n_forwards;
+	/* distinct target addresses, for the egress prefilter; unused slots 0 */
+	__be32 target_addrs[HP_MAX_TARGET_ADDRS];
+};
+
+/*
+ * Check @conf against this host and resolve it into @plan. Prints every problem it finds
+ * ("hairpin: FILE:LINE: ...") and returns HP_EXIT_OK, HP_EXIT_USAGE for a configuration that
+ * cannot work anywhere, or HP_EXIT_SYSTEM when this host lacks something (a Device).
+ */
+int plan_make(const struct hp_config_file *conf, struct hp_plan *plan);
+
+/* Parse and plan CONFIG in one go, as up and check do. */
+int plan_load(const char *path, struct hp_plan *plan);
+
+#endif
