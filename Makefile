@@ -97,12 +97,22 @@ test: all $(TEST_BINS)
 demo: all
 	$(Q)scripts/demo $(BUILD)/hairpin
 
+SBINDIR = $(PREFIX)/sbin
+MANDIR = $(PREFIX)/share/man
+UNITDIR ?= $(if $(filter /usr,$(PREFIX)),/lib/systemd/system,$(PREFIX)/lib/systemd/system)
+
 install: all
-	install -D -m 0755 $(BUILD)/hairpin $(DESTDIR)$(PREFIX)/sbin/hairpin
+	install -D -m 0755 $(BUILD)/hairpin $(DESTDIR)$(SBINDIR)/hairpin
+	install -D -m 0644 man/hairpin.8 $(DESTDIR)$(MANDIR)/man8/hairpin.8
+	install -D -m 0644 man/hairpin.conf.5 $(DESTDIR)$(MANDIR)/man5/hairpin.conf.5
+	install -d $(DESTDIR)$(UNITDIR)
+	sed 's|@SBINDIR@|$(SBINDIR)|g' systemd/hairpin.service.in > $(DESTDIR)$(UNITDIR)/hairpin.service
 	install -D -m 0644 hairpin.conf.example $(DESTDIR)/etc/hairpin/hairpin.conf.example
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/sbin/hairpin $(DESTDIR)/etc/hairpin/hairpin.conf.example
+	rm -f $(DESTDIR)$(SBINDIR)/hairpin $(DESTDIR)$(MANDIR)/man8/hairpin.8 \
+	      $(DESTDIR)$(MANDIR)/man5/hairpin.conf.5 $(DESTDIR)$(UNITDIR)/hairpin.service \
+	      $(DESTDIR)/etc/hairpin/hairpin.conf.example
 
 clean:
 	rm -rf $(BUILD)

@@ -45,7 +45,7 @@ static int fs_type(const char *path, long *type)
 
 int pins_check_bpffs(const char *dir)
 {
-	long type;
+	long type = 0;
 	int err = fs_type(dir, &type);
 
 	if (err)
@@ -57,7 +57,7 @@ int pins_check_bpffs(const char *dir)
 static int bpffs_mount_root(const char *dir)
 {
 	size_t n = strlen(BPFFS_ROOT);
-	long type;
+	long type = 0;
 
 	if (strncmp(dir, BPFFS_ROOT, n) || (dir[n] != '/' && dir[n] != '\0'))
 		return 0;

@@ -1,0 +1,556 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The configuration file parser (format: see hairpin.conf.example and hairpin.conf(5)).
+ *
+ * It reads the caller's line in place, as (pointer, length) spans, and copies only tokens whose
+ * length it has checked against the buffer they go to. No line is too long and no byte is
+ * special beyond '#', '[', ']', '=', ',' and ':', so the fuzzer may feed config_line() anything.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "config.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Longest piece of input quoted in a message; a line may be megabytes long. */
+#define QUOTE_MAX 200
+
+enum config_section_id {
+	SECTION_NONE = 0,	/* before the first header: no key may appear */
+	SECTION_INTERFACE,
+	SECTION_FORWARD,
+};
+
+/* A piece of the caller's line; not NUL-terminated. */
+struct span {
+	const char *s;
+	size_t len;
+};
+
+static const struct span no_text;	/* no quote in the message */
+
+static const char *const mode_names[] = {
+	[HP_CONFIG_MODE_AUTO] = "auto",
+	[HP_CONFIG_MODE_XDP] = "xdp",
+	[HP_CONFIG_MODE_TC] = "tc",
+};
+
+static struct span span_make(const char *s, size_t len)
+{
+	return (struct span){ .s = s, .len = len };
+}
+
+static struct span span_str(const char *s)
+{
+	return span_make(s, strlen(s));
+}
+
+/* The C locale's isspace(), fixed: the parser must not change with the user's locale. */
+static bool is_blank(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
+}
+
+static struct span span_trim(struct span t)
+{
+	while (t.len && is_blank(t.s[0])) {
+		t.s++;
+		t.len--;
+	}
+	while (t.len && is_blank(t.s[t.len - 1]))
+		t.len--;
+	return t;
+}
+
+/* Case-insensitive, as wg-quick(8) compares its section and key names. */
+static bool span_is(struct span t, const char *word)
+{
+	return t.len == strlen(word) && !strncasecmp(t.s, word, t.len);
+}
+
+/*
+ * Write conf->error as "FILE:LINE: what: `text'" and return -1. Line 0 leaves out ":LINE" and
+ * no_text the quote, for what only the whole file can tell.
+ */
+static int __attribute__((format(printf, 4, 5)))
+config_error(struct hp_config_file *conf, int line, struct span text, const char *fmt, ...)
+{
+	char what[256], where[16] = "";
+	int quoted = text.len > QUOTE_MAX ? QUOTE_MAX : (int)text.len;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	if (line > 0)
+		snprintf(where, sizeof(where), ":%d", line);
+	if (text.s)
+		snprintf(conf->error, sizeof(conf->error), "%s%s: %s: `%.*s%s'", conf->path, where,
+			 what, quoted, text.s, text.len > QUOTE_MAX ? "..." : "");
+	else
+		snprintf(conf->error, sizeof(conf->error), "%s%s: %s", conf->path, where, what);
+	return -1;
+}
+
+/* Decimal 1..65535, digits only: "+80", "0x50" and "8 0" are typos, not ports. */
+static bool port_parse(struct span t, __u16 *port)
+{
+	unsigned long value = 0;
+	size_t i;
+
+	if (!t.len)
+		return false;
+	for (i = 0; i < t.len; i++) {
+		if (t.s[i] < '0' || t.s[i] > '9')
+			return false;
+		value = value * 10 + (t.s[i] - '0');
+		if (value > 65535)	/* also keeps a long run of digits from overflowing */
+			return false;
+	}
+	if (!value)
+		return false;
+	*port = value;
+	return true;
+}
+
+/*
+ * A dotted quad naming one unicast host. inet_pton() is strict where inet_aton() is not: no
+ * "10.1", no hex or octal, no leading zeros. Returns NULL, or what is wrong with it.
+ */
+static const char *ipv4_parse(struct span t, __be32 *addr)
+{
+	char buf[INET_ADDRSTRLEN];
+	struct in_addr in;
+	__u32 host;
+
+	if (t.len >= sizeof(buf))
+		return "is not an IPv4 address (a.b.c.d)";
+	memcpy(buf, t.s, t.len);
+	buf[t.len] = '\0';
+	if (inet_pton(AF_INET, buf, &in) != 1)
+		return "is not an IPv4 address (a.b.c.d)";
+	host = ntohl(in.s_addr);
+	if (host == 0)
+		return "is 0.0.0.0, which is no host's address";
+	if (host == 0xffffffff)
+		return "is the broadcast address";
+	if ((host >> 28) == 0xe)
+		return "is a multicast address";
+	if ((host >> 24) == 127)
+		return "is a loopback address";
+	*addr = in.s_addr;
+	return NULL;
+}
+
+/*
+ * The kernel's own test, dev_valid_name(): shorter than IFNAMSIZ, not "." or "..", no '/', ':'
+ * or space; the kernel's isspace() also counts 0xa0 (Latin-1 no-break space). Returns NULL, or
+ * what is wrong with the name.
+ */
+static const char *ifname_check(struct span name)
+{
+	size_t i;
+
+	if (name.len >= IF_NAMESIZE)
+		return "is longer than 15 characters";
+	if (span_is(name, ".") || span_is(name, ".."))
+		return "cannot be . or ..";
+	for (i = 0; i < name.len; i++) {
+		unsigned char c = name.s[i];
+
+		if (c == '/' || c == ':')
+			return "contains '/' or ':'";
+		if (is_blank(c) || c == 0xa0)
+			return "contains a space";
+	}
+	return NULL;
+}
+
+static bool device_listed(const struct hp_config_file *conf, struct span name)
+{
+	int i;
+
+	for (i = 0; i < conf->n_devices; i++)
+		if (strlen(conf->devices[i]) == name.len &&
+		    !memcmp(conf->devices[i], name.s, name.len))
+			return true;
+	return false;
+}
+
+struct config_key;
+typedef int (*config_key_fn)(struct hp_config_file *conf, const struct config_key *key,
+			     struct span value);
+
+struct config_key {
+	const char *name;
+	config_key_fn parse;
+};
+
+static int parse_device(struct hp_config_file *conf, const struct config_key *key,
+			struct span value)
+{
+	struct span rest = value;
+	const char *wrong;
+
+	for (;;) {
+		const char *comma = memchr(rest.s, ',', rest.len);
+		size_t len = comma ? (size_t)(comma - rest.s) : rest.len;
+		struct span name = span_trim(span_make(rest.s, len));
+
+		if (!name.len)
+			return config_error(conf, conf->lineno, value,
+					    "Device has an empty interface name");
+		wrong = ifname_check(name);
+		if (wrong)
+			return config_error(conf, conf->lineno, name, "Device name %s", wrong);
+		if (device_listed(conf, name))
+			return config_error(conf, conf->lineno, name,
+					    "Device lists an interface twice");
+		if (conf->n_devices == HP_MAX_DEVICES)
+			return config_error(conf, conf->lineno, name,
+					    "Device lists more than %d interfaces", HP_MAX_DEVICES);
+		memcpy(conf->devices[conf->n_devices], name.s, name.len);
+		conf->devices[conf->n_devices][name.len] = '\0';
+		conf->n_devices++;
+		if (!comma)
+			break;
+		rest = span_make(comma + 1, rest.len - len - 1);
+	}
+	conf->device_line = conf->lineno;
+	return 0;
+}
+
+static int parse_mode(struct hp_config_file *conf, const struct config_key *key,
+		      struct span value)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(mode_names); i++) {
+		if (span_is(value, mode_names[i])) {
+			conf->mode = i;
+			return 0;
+		}
+	}
+	return config_error(conf, conf->lineno, value, "Mode is not auto, xdp or tc");
+}
+
+static int parse_address(struct hp_config_file *conf, const struct config_key *key,
+			 struct span value, __be32 *addr)
+{
+	const char *wrong = ipv4_parse(value, addr);
+
+	if (wrong)
+		return config_error(conf, conf->lineno, value, "%s %s", key->name, wrong);
+	return 0;
+}
+
+static int parse_public_address(struct hp_config_file *conf, const struct config_key *key,
+				struct span value)
+{
+	if (parse_address(conf, key, value, &conf->public_addr))
+		return -1;
+	conf->has_public_addr = true;
+	conf->public_addr_line = conf->lineno;
+	return 0;
+}
+
+static int parse_local_address(struct hp_config_file *conf, const struct config_key *key,
+			       struct span value)
+{
+	if (parse_address(conf, key, value, &conf->local_addr))
+		return -1;
+	conf->has_local_addr = true;
+	conf->local_addr_line = conf->lineno;
+	return 0;
+}
+
+/* The [Forward] section being read: section_header() has made it. */
+static struct hp_config_forward *current_forward(struct hp_config_file *conf)
+{
+	return &conf->forwards[conf->n_forwards - 1];
+}
+
+static int parse_protocol(struct hp_config_file *conf, const struct config_key *key,
+			  struct span value)
+{
+	struct hp_config_forward *fwd = current_forward(conf);
+
+	if (span_is(value, "udp"))
+		fwd->protocol = IPPROTO_UDP;
+	else if (span_is(value, "tcp"))
+		fwd->protocol = IPPROTO_TCP;
+	else
+		return config_error(conf, conf->lineno, value, "Protocol is not udp or tcp");
+	return 0;
+}
+
+static int parse_port(struct hp_config_file *conf, const struct config_key *key,
+		      struct span value)
+{
+	if (!port_parse(value, &current_forward(conf)->port))
+		return config_error(conf, conf->lineno, value,
+				    "Port is not a number from 1 to 65535");
+	return 0;
+}
+
+static int parse_target(struct hp_config_file *conf, const struct config_key *key,
+			struct span value)
+{
+	struct hp_config_forward *fwd = current_forward(conf);
+	const char *colon = memchr(value.s, ':', value.len);
+	struct span addr = value, port;
+	const char *wrong;
+
+	if (colon) {
+		addr = span_make(value.s, colon - value.s);
+		port = span_make(colon + 1, value.len - addr.len - 1);
+		if (!port_parse(port, &fwd->target_port))
+			return config_error(conf, conf->lineno, port,
+					    "Target port is not a number from 1 to 65535");
+	}
+	if (!addr.len)
+		return config_error(conf, conf->lineno, value,
+				    "Target is not ADDRESS or ADDRESS:PORT");
+	wrong = ipv4_parse(addr, &fwd->target_addr);
+	if (wrong)
+		return config_error(conf, conf->lineno, addr, "Target address %s", wrong);
+	fwd->target_line = conf->lineno;
+	return 0;
+}
+
+static const struct config_key interface_keys[] = {
+	{ "Device", parse_device },
+	{ "Mode", parse_mode },
+	{ "PublicAddress", parse_public_address },
+	{ "LocalAddress", parse_local_address },
+};
+
+static const struct config_key forward_keys[] = {
+	{ "Protocol", parse_protocol },
+	{ "Port", parse_port },
+	{ "Target", parse_target },
+};
+
+static int start_interface(struct hp_config_file *conf, struct span header)
+{
+	if (conf->seen_interface)
+		return config_error(conf, conf->lineno, header,
+				    "a second [Interface] section (there is one, at line %d)",
+				    conf->interface_line);
+	conf->seen_interface = true;
+	conf->interface_line = conf->lineno;
+	return 0;
+}
+
+static int start_forward(struct hp_config_file *conf, struct span header)
+{
+	struct hp_config_forward *fwd;
+
+	/* The stats map has one slot per forward. */
+	if (conf->n_forwards == HP_MAX_FORWARDS)
+		return config_error(conf, conf->lineno, header, "more than %d [Forward] sections",
+				    HP_MAX_FORWARDS);
+	fwd = &conf->forwards[conf->n_forwards++];
+	memset(fwd, 0, sizeof(*fwd));
+	fwd->line = conf->lineno;
+	return 0;
+}
+
+static const struct config_section {
+	const char *name;
+	int (*start)(struct hp_config_file *conf, struct span header);
+	const struct config_key *keys;
+	size_t n_keys;
+} sections[] = {
+	[SECTION_INTERFACE] = { "Interface", start_interface, interface_keys,
+				ARRAY_SIZE(interface_keys) },
+	[SECTION_FORWARD] = { "Forward", start_forward, forward_keys, ARRAY_SIZE(forward_keys) },
+};
+
+/* seen_keys has one bit per key of a section. */
+_Static_assert(ARRAY_SIZE(interface_keys) <= 32 && ARRAY_SIZE(forward_keys) <= 32,
+	       "seen_keys is too small");
+
+static int section_header(struct hp_config_file *conf, struct span line)
+{
+	struct span name;
+	size_t i;
+
+	if (line.len < 2 || line.s[line.len - 1] != ']')
+		return config_error(conf, conf->lineno, line, "section header does not end in ]");
+	name = span_trim(span_make(line.s + 1, line.len - 2));
+	for (i = 0; i < ARRAY_SIZE(sections); i++) {
+		if (sections[i].name && span_is(name, sections[i].name)) {
+			conf->section = i;
+			conf->seen_keys = 0;
+			return sections[i].start(conf, line);
+		}
+	}
+	return config_error(conf, conf->lineno, line,
+			    "unknown section (not [Interface] or [Forward])");
+}
+
+static int key_line(struct hp_config_file *conf, struct span line)
+{
+	const struct config_section *section = &sections[conf->section];
+	const char *eq = memchr(line.s, '=', line.len);
+	struct span key, value;
+	size_t i;
+
+	if (!eq)
+		return config_error(conf, conf->lineno, line,
+				    "not a [Section] header or Key = Value");
+	key = span_trim(span_make(line.s, eq - line.s));
+	value = span_trim(span_make(eq + 1, line.len - (eq + 1 - line.s)));
+	if (!key.len)
+		return config_error(conf, conf->lineno, line,
+				    "not a [Section] header or Key = Value");
+	if (conf->section == SECTION_NONE)
+		return config_error(conf, conf->lineno, line,
+				    "Key = Value before any [Section] header");
+	for (i = 0; i < section->n_keys; i++)
+		if (span_is(key, section->keys[i].name))
+			break;
+	if (i == section->n_keys)
+		return config_error(conf, conf->lineno, key, "unknown key in [%s]", section->name);
+	if (conf->seen_keys & (1u << i))
+		return config_error(conf, conf->lineno, key, "%s is given twice in one [%s]",
+				    section->keys[i].name, section->name);
+	if (!value.len)
+		return config_error(conf, conf->lineno, line, "%s has no value",
+				    section->keys[i].name);
+	conf->seen_keys |= 1u << i;
+	return section->keys[i].parse(conf, &section->keys[i], value);
+}
+
+void config_init(struct hp_config_file *conf, const char *path)
+{
+	memset(conf, 0, sizeof(*conf));
+	conf->path = path ? path : "-";
+}
+
+int config_line(struct hp_config_file *conf, const char *line)
+{
+	struct span text = span_str(line);
+	const char *comment = memchr(text.s, '#', text.len);
+
+	if (conf->lineno == INT_MAX)
+		return config_error(conf, 0, no_text, "more than %d lines", INT_MAX);
+	conf->lineno++;
+	if (comment)
+		text.len = comment - text.s;
+	text = span_trim(text);
+	if (!text.len)
+		return 0;
+	if (text.s[0] == '[')
+		return section_header(conf, text);
+	return key_line(conf, text);
+}
+
+/* Every [Forward] has Protocol and Port, and no two forward the same port. */
+static int check_forwards(struct hp_config_file *conf)
+{
+	/* One bit per (protocol, port): a duplicate is found without comparing every pair. */
+	unsigned char seen[2][65536 / 8] = { 0 };
+	const struct span header = span_str("[Forward]");
+	int i, j;
+
+	for (i = 0; i < conf->n_forwards; i++) {
+		const struct hp_config_forward *fwd = &conf->forwards[i];
+		unsigned char *bits = seen[fwd->protocol == IPPROTO_TCP];
+		const char *proto = fwd->protocol == IPPROTO_TCP ? "tcp" : "udp";
+
+		if (!fwd->protocol)
+			return config_error(conf, fwd->line, header, "[Forward] has no Protocol");
+		if (!fwd->port)
+			return config_error(conf, fwd->line, header, "[Forward] has no Port");
+		if (!(bits[fwd->port / 8] & (1u << (fwd->port % 8)))) {
+			bits[fwd->port / 8] |= 1u << (fwd->port % 8);
+			continue;
+		}
+		for (j = 0; j < i; j++)
+			if (conf->forwards[j].protocol == fwd->protocol &&
+			    conf->forwards[j].port == fwd->port)
+				break;
+		return config_error(conf, fwd->line, header,
+				    "%s port %u is already forwarded by the [Forward] at line %d",
+				    proto, fwd->port, conf->forwards[j].line);
+	}
+	return 0;
+}
+
+int config_finish(struct hp_config_file *conf)
+{
+	if (!conf->seen_interface)
+		return config_error(conf, 0, no_text, "no [Interface] section");
+	if (!conf->n_devices)
+		return config_error(conf, conf->interface_line, span_str("[Interface]"),
+				    "[Interface] has no Device");
+	if (!conf->n_forwards)
+		return config_error(conf, 0, no_text,
+				    "no [Forward] section (at least one is needed)");
+	return check_forwards(conf);
+}
+
+/* getline() reads NULs that config_line() would take for the end of the line: refuse them. */
+static int nul_error(struct hp_config_file *conf, const char *line)
+{
+	char quote[QUOTE_MAX + 3];
+	struct span before = span_trim(span_str(line));
+
+	if (before.len > QUOTE_MAX)
+		before.len = QUOTE_MAX;
+	memcpy(quote, before.s, before.len);
+	memcpy(quote + before.len, "\\0", 3);
+	return config_error(conf, conf->lineno, span_str(quote), "line contains a NUL byte");
+}
+
+int config_load(struct hp_config_file *conf, const char *path)
+{
+	char *line = NULL;
+	size_t size = 0;
+	ssize_t len;
+	int err = 0;
+	FILE *f;
+
+	config_init(conf, path);
+	f = fopen(path, "re");
+	if (!f)
+		return config_error(conf, 0, no_text, "cannot read: %s", strerror(errno));
+	while ((len = getline(&line, &size, f)) >= 0) {
+		if (memchr(line, '\0', len)) {
+			if (conf->lineno < INT_MAX)
+				conf->lineno++;
+			err = nul_error(conf, line);
+			break;
+		}
+		err = config_line(conf, line);
+		if (err)
+			break;
+	}
+	/* getline() returns -1 both at the end and on a read error (EISDIR for a directory). */
+	if (!err && !feof(f))
+		err = config_error(conf, 0, no_text, "cannot read: %s", strerror(errno ?: EIO));
+	free(line);
+	fclose(f);
+	return err ? err : config_finish(conf);
+}
+
+const char *config_mode_name(enum hp_config_mode mode)
+{
+	if ((unsigned int)mode < ARRAY_SIZE(mode_names))
+		return mode_names[mode];
+	return "unknown";
+}
+
+const char *config_parse_address(const char *text, __be32 *addr)
+{
+	return ipv4_parse(span_trim(span_str(text)), addr);
+}
