@@ -51,7 +51,7 @@ TEST_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_C_SRCS))
 
 .PHONY: all test demo install uninstall clean deps-check
 # Keep the BPF objects: the packet tests and bpftool users want them too.
-.SECONDARY: $(BPF_OBJS)
+.SECONDARY: $(BPF_OBJS) $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%.o,$(TEST_C_SRCS))
 .DEFAULT_GOAL := all
 
 all: deps-check $(BUILD)/hairpin
@@ -66,7 +66,7 @@ deps-check:
 $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c
 	$(call msg,BPF,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CLANG) $(BPF_CFLAGS) -MMD -MP -c $< -o $@.tmp
+	$(Q)$(CLANG) $(BPF_CFLAGS) -MMD -MP -MF $(@:.o=.d) -MT $@ -c $< -o $@.tmp
 	$(Q)$(BPFTOOL) gen object $@ $@.tmp
 	$(Q)rm -f $@.tmp
 

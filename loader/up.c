@@ -369,10 +369,12 @@ static void release_dropped_devices(struct up *up)
 
 		if (in_plan(up->plan, old))
 			continue;
-		if (detach_device(old))
-			pr_warn("%s is no longer configured but stays attached", old->name);
-		else
-			bpf_map_delete_elem(fd, &old->ifindex);
+		if (detach_device(old)) {
+			pr_warn("%s is no longer a Device but stays attached; `hairpin down' detaches it",
+				old->name);
+			continue;
+		}
+		bpf_map_delete_elem(fd, &old->ifindex);
 		pr_info("%s: detached (no longer a Device)", old->name);
 	}
 }

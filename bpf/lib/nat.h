@@ -63,7 +63,9 @@ static __always_inline int nat_rewrite_xdp(struct xdp_md *ctx, const struct pack
  * CHECKSUM_COMPLETE, skb->csum must follow the pseudo-header change (BPF_F_PSEUDO_HDR).
  * Writing through direct packet access instead would also make the verifier add a prologue
  * that unclones every skb the program sees, a copy on every cloned TCP segment of the LAN.
- * BPF_F_MARK_MANGLED_0 gives UDP its RFC 768 zero rule.
+ * BPF_F_MARK_MANGLED_0 gives UDP its RFC 768 zero rule. A UDP checksum of 0 then stays 0 and
+ * nothing in the packet offsets the port change, so with CHECKSUM_COMPLETE skb->csum has to
+ * follow it (BPF_F_RECOMPUTE_CSUM); every other change is offset by a checksum field's.
  */
 static __always_inline int nat_rewrite_skb(struct __sk_buff *skb, const struct packet *pkt,
 					   enum nat_side side, __be32 addr, __be16 port)
@@ -75,13 +77,14 @@ static __always_inline int nat_rewrite_skb(struct __sk_buff *skb, const struct p
 	__be16 old_port = side == NAT_SOURCE ? pkt->sport : pkt->dport;
 	__u64 l4_flags = pkt->protocol == IPPROTO_UDP ? BPF_F_MARK_MANGLED_0 : 0;
 	__u32 check_off = l4_csum_off(pkt);
+	__u64 port_flags = pkt->protocol == IPPROTO_UDP && !pkt->l4_check ? BPF_F_RECOMPUTE_CSUM : 0;
 
 	if (bpf_skb_store_bytes(skb, addr_off, &addr, sizeof(addr), 0) ||
 	    bpf_l3_csum_replace(skb, L3_OFF + offsetof(struct iphdr, check), old_addr, addr,
 				sizeof(addr)) ||
 	    bpf_l4_csum_replace(skb, check_off, old_addr, addr,
 				l4_flags | BPF_F_PSEUDO_HDR | sizeof(addr)) ||
-	    bpf_skb_store_bytes(skb, port_off, &port, sizeof(port), 0) ||
+	    bpf_skb_store_bytes(skb, port_off, &port, sizeof(port), port_flags) ||
 	    bpf_l4_csum_replace(skb, check_off, old_port, port, l4_flags | sizeof(port)))
 		return -1;
 	return 0;

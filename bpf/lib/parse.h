@@ -28,6 +28,7 @@ struct packet {
 	__be32 daddr;
 	__be16 sport;
 	__be16 dport;
+	__sum16 l4_check;	/* the UDP or TCP checksum field as received */
 	__u16 ip_len;		/* IPv4 total length, host order: what the counters count */
 	__u8 protocol;
 };
@@ -99,6 +100,8 @@ static __always_inline int parse_l4(void *ctx, const bool xdp, struct iphdr *iph
 		return -1;
 	pkt->sport = ports[0];
 	pkt->dport = ports[1];
+	pkt->l4_check = pkt->protocol == IPPROTO_UDP ? ((struct udphdr *)ports)->check
+						     : ((struct tcphdr *)ports)->check;
 	return 0;
 }
 
