@@ -10,6 +10,10 @@
  *   flows     LRU_HASH: struct hp_flow_key -> struct hp_flow, filled on ingress
  *   stats     PERCPU_ARRAY[HP_MAX_FORWARDS] of struct hp_stats, indexed by hp_forward.stats_index
  *   devices   HASH: ifindex -> struct hp_device, the loader's record of what it attached
+ *   frags     LRU_HASH: struct hp_frag_key -> struct hp_frag, translated first fragments
+ *   sources   LPM_TRIE: struct hp_source_key -> __u32, AllowedSources by generation
+ *
+ * The rules the programs follow are in doc/translation.md.
  */
 #ifndef HAIRPIN_H
 #define HAIRPIN_H
@@ -19,6 +23,10 @@
 #define HP_MAX_FORWARDS 1024
 #define HP_MAX_FLOWS 65536
 #define HP_MAX_DEVICES 64
+/* Datagrams in fragments at once; a first fragment's entry serves the rest of its datagram. */
+#define HP_MAX_FRAGS 4096
+/* AllowedSources prefixes, of both generations together (see hp_config.sources_generation). */
+#define HP_MAX_SOURCES 1024
 /* Distinct Target addresses; egress compares the source with each before any hash lookup. */
 #define HP_MAX_TARGET_ADDRS 4
 
@@ -32,6 +40,12 @@
 struct hp_config {
 	__be32 public_addr;
 	__be32 target_addrs[HP_MAX_TARGET_ADDRS];
+	/*
+	 * 0: any source may be redirected. Otherwise only sources matching a prefix of this
+	 * generation in the sources map. The loader fills the other generation completely, then
+	 * switches this word, then empties the old one: a packet sees one whole set.
+	 */
+	__u32 sources_generation;
 };
 
 struct hp_forward_key {
@@ -71,6 +85,35 @@ struct hp_stats {
 	__u64 to_target_bytes;	/* IPv4 total length */
 	__u64 to_client_packets;
 	__u64 to_client_bytes;
+};
+
+/* A datagram in fragments, as the frames carry it (before translation). */
+struct hp_frag_key {
+	__be32 saddr;
+	__be32 daddr;
+	__be16 id;
+	__u8 protocol;
+	__u8 direction;		/* enum hp_direction: ingress rewrites daddr, egress saddr */
+};
+
+struct hp_frag {
+	__be32 addr;		/* what its first fragment's rewritten address became */
+	__u32 pad;
+};
+
+enum hp_direction {
+	HP_DIR_INGRESS = 0,
+	HP_DIR_EGRESS = 1,
+};
+
+/*
+ * The LPM key of an AllowedSources prefix: prefixlen counts the generation's 32 bits too
+ * (32 + the prefix length), so that one trie holds two generations apart.
+ */
+struct hp_source_key {
+	__u32 prefixlen;
+	__u32 generation;
+	__be32 addr;
 };
 
 enum hp_mode {
