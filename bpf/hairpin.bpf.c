@@ -65,12 +65,39 @@ struct {
 	__type(value, struct hp_device);
 } hp_devices SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, HP_MAX_FRAGS);
+	__type(key, struct hp_frag_key);
+	__type(value, struct hp_frag);
+} hp_frags SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, HP_MAX_SOURCES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);	/* LPM tries must not be preallocated */
+	__type(key, struct hp_source_key);
+	__type(value, __u32);
+} hp_sources SEC(".maps");
+
 static __always_inline struct hp_config *config_get(void)
 {
 	__u32 zero = 0;
 
 	/* An array lookup: the verifier inlines it into a bounds check and an add. */
 	return bpf_map_lookup_elem(&hp_config, &zero);
+}
+
+/* AllowedSources: any source when no generation is set, else a prefix of that generation. */
+static __always_inline bool source_allowed(const struct hp_config *config, __be32 saddr)
+{
+	struct hp_source_key key = {
+		.prefixlen = 32 + 32,
+		.generation = READ_ONCE(config->sources_generation),
+		.addr = saddr,
+	};
+
+	return !key.generation || bpf_map_lookup_elem(&hp_sources, &key);
 }
 
 /*
@@ -108,6 +135,52 @@ static __always_inline int flow_track(const struct packet *pkt, const struct hp_
 	return bpf_map_update_elem(&hp_flows, &key, &value, BPF_ANY) ? -1 : 0;
 }
 
+static __always_inline struct hp_frag_key frag_key(const struct packet *pkt,
+						   enum hp_direction direction)
+{
+	struct hp_frag_key key = {
+		.saddr = pkt->saddr,
+		.daddr = pkt->daddr,
+		.id = pkt->ip_id,
+		.protocol = pkt->protocol,
+		.direction = direction,
+	};
+
+	return key;
+}
+
+/*
+ * A first fragment is being translated: remember where its datagram goes, for the fragments
+ * that follow without ports. Return: 0, or -1 if it could not be recorded.
+ */
+static __always_inline int frag_remember(const struct packet *pkt, enum hp_direction direction,
+					 __be32 addr)
+{
+	struct hp_frag_key key = frag_key(pkt, direction);
+	struct hp_frag value = { .addr = addr };
+
+	if (!pkt->first_fragment)
+		return 0;
+	return bpf_map_update_elem(&hp_frags, &key, &value, BPF_ANY) ? -1 : 0;
+}
+
+/*
+ * A non-first fragment: rewritten as its first fragment was, or left alone when that was not
+ * seen (doc/translation.md says why that is the defined behaviour).
+ */
+static __always_inline int frag_follow(void *ctx, const bool xdp, const struct packet *pkt,
+				       enum hp_direction direction)
+{
+	struct hp_frag_key key = frag_key(pkt, direction);
+	struct hp_frag *frag = bpf_map_lookup_elem(&hp_frags, &key);
+
+	if (!frag)
+		return 0;
+	return nat_rewrite_addr(ctx, xdp, pkt, direction == HP_DIR_INGRESS ? NAT_DESTINATION
+									: NAT_SOURCE,
+				frag->addr);
+}
+
 static __always_inline void stats_count(__u32 index, bool to_target, __u16 ip_len)
 {
 	struct hp_stats *stats = bpf_map_lookup_elem(&hp_stats, &index);
@@ -123,17 +196,71 @@ static __always_inline void stats_count(__u32 index, bool to_target, __u16 ip_le
 	}
 }
 
+static __always_inline struct hp_forward *forward_get(__u8 protocol, __be16 port)
+{
+	struct hp_forward_key key = { .protocol = protocol, .port = port };
+
+	return bpf_map_lookup_elem(&hp_forwards, &key);
+}
+
 /* Client -> public address:port becomes client -> target. */
+static __always_inline int ingress_ports(void *ctx, const bool xdp, const struct packet *pkt,
+					 const struct hp_config *config, __be32 public_addr)
+{
+	struct hp_forward *fwd = forward_get(pkt->protocol, pkt->dport);
+
+	if (!fwd || !source_allowed(config, pkt->saddr))
+		return 0;
+	if (flow_track(pkt, fwd, public_addr) ||
+	    frag_remember(pkt, HP_DIR_INGRESS, fwd->target_addr))
+		return 0;
+	if (nat_rewrite(ctx, xdp, pkt, NAT_DESTINATION, fwd->target_addr, fwd->target_port))
+		return -1;
+	stats_count(fwd->stats_index, true, pkt->ip_len);
+	return 0;
+}
+
+/*
+ * An ICMP error about a reply that left from the public address (inner source): the client's
+ * side could not take it, or says its path MTU is smaller. The target must hear it about the
+ * packet it sent.
+ */
+static __always_inline int ingress_icmp(void *ctx, const bool xdp, const struct packet *pkt,
+					__be32 public_addr)
+{
+	const struct icmp_inner *in = &pkt->inner;
+	struct hp_flow_key key;
+	struct hp_forward *fwd;
+	struct hp_flow *flow;
+
+	if (in->saddr != public_addr)
+		return 0;
+	fwd = forward_get(in->protocol, in->sport);
+	if (!fwd)
+		return 0;
+	key = (struct hp_flow_key){
+		.client_addr = in->daddr,
+		.target_addr = fwd->target_addr,
+		.client_port = in->dport,
+		.target_port = fwd->target_port,
+		.protocol = in->protocol,
+	};
+	flow = bpf_map_lookup_elem(&hp_flows, &key);
+	if (!flow || flow->public_addr != public_addr || flow->public_port != in->sport)
+		return 0;
+	return nat_icmp_error(ctx, xdp, pkt, NAT_DESTINATION, fwd->target_addr, NAT_SOURCE,
+			      fwd->target_addr, fwd->target_port);
+}
+
 static __always_inline int hairpin_ingress(void *ctx, const bool xdp)
 {
-	struct hp_forward_key fwd_key = {};
-	struct hp_forward *fwd;
 	struct hp_config *config;
-	struct packet pkt;
+	struct packet pkt = {};
 	struct iphdr *iph;
 	__be32 public_addr;
+	int kind, err;
 
-	iph = parse_ipv4(ctx, xdp);
+	iph = parse_ipv4(ctx, xdp, &pkt.l3_off);
 	if (!iph)
 		return ctx_pass(xdp);
 	config = config_get();
@@ -144,16 +271,18 @@ static __always_inline int hairpin_ingress(void *ctx, const bool xdp)
 	if (iph->daddr != public_addr || !public_addr)
 		return ctx_pass(xdp);
 
-	if (parse_l4(ctx, xdp, iph, &pkt))
-		return ctx_pass(xdp);
-	fwd_key.protocol = pkt.protocol;
-	fwd_key.port = pkt.dport;
-	fwd = bpf_map_lookup_elem(&hp_forwards, &fwd_key);
-	if (!fwd || flow_track(&pkt, fwd, public_addr))
-		return ctx_pass(xdp);
-	if (nat_rewrite(ctx, xdp, &pkt, NAT_DESTINATION, fwd->target_addr, fwd->target_port))
+	kind = parse_l4(ctx, xdp, iph, &pkt);
+	if (kind == L4_PORTS)
+		err = ingress_ports(ctx, xdp, &pkt, config, public_addr);
+	else if (kind == L4_FRAGMENT)
+		err = frag_follow(ctx, xdp, &pkt, HP_DIR_INGRESS);
+	else if (kind == L4_ICMP_ERROR)
+		err = ingress_icmp(ctx, xdp, &pkt, public_addr);
+	else
+		err = 0;
+	/* A packet that could not be written whole must not leave half translated. */
+	if (err)
 		return xdp ? XDP_DROP : TC_ACT_SHOT;
-	stats_count(fwd->stats_index, true, pkt.ip_len);
 	return ctx_pass(xdp);
 }
 
@@ -171,40 +300,77 @@ static __always_inline bool is_target_addr(const struct hp_config *config, __be3
 }
 
 /* Target -> client becomes public address:port -> client, for tracked flows only. */
+static __always_inline int egress_ports(struct __sk_buff *skb, const struct packet *pkt)
+{
+	struct hp_flow_key key = {
+		.client_addr = pkt->daddr,
+		.target_addr = pkt->saddr,
+		.client_port = pkt->dport,
+		.target_port = pkt->sport,
+		.protocol = pkt->protocol,
+	};
+	struct hp_flow *flow = bpf_map_lookup_elem(&hp_flows, &key);
+
+	if (!flow || frag_remember(pkt, HP_DIR_EGRESS, flow->public_addr))
+		return 0;
+	if (nat_rewrite(skb, false, pkt, NAT_SOURCE, flow->public_addr, flow->public_port))
+		return -1;
+	stats_count(flow->stats_index, false, pkt->ip_len);
+	return 0;
+}
+
+/*
+ * An ICMP error the target raises about a packet of a redirected flow (inner source: the
+ * client): the client must see it come from the address and port it dialled.
+ */
+static __always_inline int egress_icmp(struct __sk_buff *skb, const struct packet *pkt)
+{
+	const struct icmp_inner *in = &pkt->inner;
+	struct hp_flow_key key = {
+		.client_addr = in->saddr,
+		.target_addr = in->daddr,
+		.client_port = in->sport,
+		.target_port = in->dport,
+		.protocol = in->protocol,
+	};
+	struct hp_flow *flow = bpf_map_lookup_elem(&hp_flows, &key);
+
+	if (!flow)
+		return 0;
+	/* An error from another address of this host keeps its source, as nf_nat does. */
+	return nat_icmp_error(skb, false, pkt, NAT_SOURCE,
+			      pkt->saddr == in->daddr ? flow->public_addr : 0, NAT_DESTINATION,
+			      flow->public_addr, flow->public_port);
+}
+
 static __always_inline int hairpin_egress(struct __sk_buff *skb)
 {
 	struct hp_config *config;
-	struct hp_flow_key key;
-	struct hp_flow *flow;
-	struct packet pkt;
+	struct packet pkt = {};
 	struct iphdr *iph;
+	int kind, err;
 
 	/* skb->protocol is in the skb itself: no packet byte is read for ARP or IPv6. */
-	if (skb->protocol != bpf_htons(ETH_P_IP))
+	if (skb->protocol != bpf_htons(ETH_P_IP) && skb->protocol != bpf_htons(ETH_P_8021Q) &&
+	    skb->protocol != bpf_htons(ETH_P_8021AD))
 		return TC_ACT_OK;
-	iph = parse_ipv4(skb, false);
+	iph = parse_ipv4(skb, false, &pkt.l3_off);
 	if (!iph)
 		return TC_ACT_OK;
 	config = config_get();
 	if (!config || !is_target_addr(config, iph->saddr))
 		return TC_ACT_OK;
 
-	if (parse_l4(skb, false, iph, &pkt))
-		return TC_ACT_OK;
-	key = (struct hp_flow_key){
-		.client_addr = pkt.daddr,
-		.target_addr = pkt.saddr,
-		.client_port = pkt.dport,
-		.target_port = pkt.sport,
-		.protocol = pkt.protocol,
-	};
-	flow = bpf_map_lookup_elem(&hp_flows, &key);
-	if (!flow)
-		return TC_ACT_OK;
-	if (nat_rewrite(skb, false, &pkt, NAT_SOURCE, flow->public_addr, flow->public_port))
-		return TC_ACT_SHOT;
-	stats_count(flow->stats_index, false, pkt.ip_len);
-	return TC_ACT_OK;
+	kind = parse_l4(skb, false, iph, &pkt);
+	if (kind == L4_PORTS)
+		err = egress_ports(skb, &pkt);
+	else if (kind == L4_FRAGMENT)
+		err = frag_follow(skb, false, &pkt, HP_DIR_EGRESS);
+	else if (kind == L4_ICMP_ERROR)
+		err = egress_icmp(skb, &pkt);
+	else
+		err = 0;
+	return err ? TC_ACT_SHOT : TC_ACT_OK;
 }
 
 SEC("xdp")

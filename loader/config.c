@@ -193,37 +193,110 @@ struct config_key {
 	config_key_fn parse;
 };
 
-static int parse_device(struct hp_config_file *conf, const struct config_key *key,
-			struct span value)
+/*
+ * A comma-separated list: @item is called on each element, trimmed; an empty element (named
+ * @element_name in the message) is an error. Return: 0, or -1 with the error set.
+ */
+static int parse_list(struct hp_config_file *conf, const struct config_key *key,
+		      struct span value, const char *element_name,
+		      int (*item)(struct hp_config_file *conf, struct span element))
 {
 	struct span rest = value;
-	const char *wrong;
 
 	for (;;) {
 		const char *comma = memchr(rest.s, ',', rest.len);
 		size_t len = comma ? (size_t)(comma - rest.s) : rest.len;
-		struct span name = span_trim(span_make(rest.s, len));
+		struct span element = span_trim(span_make(rest.s, len));
 
-		if (!name.len)
-			return config_error(conf, conf->lineno, value,
-					    "Device has an empty interface name");
-		wrong = ifname_check(name);
-		if (wrong)
-			return config_error(conf, conf->lineno, name, "Device name %s", wrong);
-		if (device_listed(conf, name))
-			return config_error(conf, conf->lineno, name,
-					    "Device lists an interface twice");
-		if (conf->n_devices == HP_MAX_DEVICES)
-			return config_error(conf, conf->lineno, name,
-					    "Device lists more than %d interfaces", HP_MAX_DEVICES);
-		memcpy(conf->devices[conf->n_devices], name.s, name.len);
-		conf->devices[conf->n_devices][name.len] = '\0';
-		conf->n_devices++;
+		if (!element.len)
+			return config_error(conf, conf->lineno, value, "%s has an empty %s",
+					    key->name, element_name);
+		if (item(conf, element))
+			return -1;
 		if (!comma)
-			break;
+			return 0;
 		rest = span_make(comma + 1, rest.len - len - 1);
 	}
+}
+
+static int device_item(struct hp_config_file *conf, struct span name)
+{
+	const char *wrong = ifname_check(name);
+
+	if (wrong)
+		return config_error(conf, conf->lineno, name, "Device name %s", wrong);
+	if (device_listed(conf, name))
+		return config_error(conf, conf->lineno, name, "Device lists an interface twice");
+	if (conf->n_devices == HP_MAX_DEVICES)
+		return config_error(conf, conf->lineno, name,
+				    "Device lists more than %d interfaces", HP_MAX_DEVICES);
+	memcpy(conf->devices[conf->n_devices], name.s, name.len);
+	conf->devices[conf->n_devices][name.len] = '\0';
+	conf->n_devices++;
+	return 0;
+}
+
+static int parse_device(struct hp_config_file *conf, const struct config_key *key,
+			struct span value)
+{
+	if (parse_list(conf, key, value, "interface name", device_item))
+		return -1;
 	conf->device_line = conf->lineno;
+	return 0;
+}
+
+/*
+ * ADDRESS[/LENGTH], LENGTH 0 to 32, default 32. Unlike a host address, 0.0.0.0 is fine here
+ * (0.0.0.0/0 is every source); bits past the length are refused, as a typo more likely than
+ * a shorthand.
+ */
+static int source_item(struct hp_config_file *conf, struct span text)
+{
+	const char *slash = memchr(text.s, '/', text.len);
+	struct span addr = slash ? span_make(text.s, slash - text.s) : text;
+	char buf[INET_ADDRSTRLEN];
+	struct in_addr in;
+	__u16 len = 32;
+	__u32 mask;
+
+	if (slash) {
+		struct span digits = span_make(slash + 1, text.len - addr.len - 1);
+
+		/* port_parse() reads 1..65535; a length may also be 0. */
+		if (digits.len == 1 && digits.s[0] == '0')
+			len = 0;
+		else if (!port_parse(digits, &len) || len > 32)
+			return config_error(conf, conf->lineno, text,
+					    "AllowedSources prefix length is not 0 to 32");
+	}
+	if (addr.len >= sizeof(buf))
+		return config_error(conf, conf->lineno, text,
+				    "AllowedSources element is not ADDRESS[/LENGTH]");
+	memcpy(buf, addr.s, addr.len);
+	buf[addr.len] = '\0';
+	if (inet_pton(AF_INET, buf, &in) != 1)
+		return config_error(conf, conf->lineno, text,
+				    "AllowedSources element is not ADDRESS[/LENGTH]");
+	mask = len ? ~0u << (32 - len) : 0;
+	if (ntohl(in.s_addr) & ~mask)
+		return config_error(conf, conf->lineno, text,
+				    "AllowedSources prefix has bits set past its length");
+	if (conf->n_sources == HP_CONFIG_MAX_SOURCES)
+		return config_error(conf, conf->lineno, text,
+				    "AllowedSources lists more than %d prefixes",
+				    HP_CONFIG_MAX_SOURCES);
+	conf->sources[conf->n_sources].addr = in.s_addr;
+	conf->sources[conf->n_sources].len = len;
+	conf->n_sources++;
+	return 0;
+}
+
+static int parse_allowed_sources(struct hp_config_file *conf, const struct config_key *key,
+				 struct span value)
+{
+	if (parse_list(conf, key, value, "prefix", source_item))
+		return -1;
+	conf->sources_line = conf->lineno;
 	return 0;
 }
 
@@ -330,6 +403,7 @@ static const struct config_key interface_keys[] = {
 	{ "Mode", parse_mode },
 	{ "PublicAddress", parse_public_address },
 	{ "LocalAddress", parse_local_address },
+	{ "AllowedSources", parse_allowed_sources },
 };
 
 static const struct config_key forward_keys[] = {

@@ -34,6 +34,14 @@ struct hp_config_forward {
 	int target_line;	/* of Target =, 0 if absent */
 };
 
+/* Half the sources map: the running generation and the next one must fit side by side. */
+#define HP_CONFIG_MAX_SOURCES (HP_MAX_SOURCES / 2)
+
+struct hp_config_source {
+	__be32 addr;
+	__u16 len;	/* prefix length, 0..32 */
+};
+
 struct hp_config_file {
 	const char *path;	/* for messages; not owned */
 
@@ -52,6 +60,11 @@ struct hp_config_file {
 	bool has_local_addr;	/* default: first IPv4 address of the first Device */
 	__be32 local_addr;
 	int local_addr_line;
+
+	/* AllowedSources; none: any source */
+	struct hp_config_source sources[HP_CONFIG_MAX_SOURCES];
+	int n_sources;
+	int sources_line;
 
 	struct hp_config_forward forwards[HP_MAX_FORWARDS];
 	int n_forwards;

@@ -15,6 +15,11 @@ struct hp_flow_entry {
 	struct hp_flow value;
 };
 
+struct hp_source_entry {
+	struct hp_source_key key;
+	__u32 value;
+};
+
 /*
  * Every entry of a hash map, into a calloc()ed array of @entry_size-byte records, each the key
  * (@key_size bytes) followed by the value at @value_off. -errno on failure.
@@ -41,6 +46,13 @@ static inline int maps_read_devices(int fd, struct hp_device **entries, int *cou
 	/* The key, the ifindex, is also the value's first field: read the value over it. */
 	return maps_read_all(fd, sizeof(__u32), 0, sizeof(struct hp_device), (void **)entries,
 			     count);
+}
+
+static inline int maps_read_sources(int fd, struct hp_source_entry **entries, int *count)
+{
+	return maps_read_all(fd, sizeof(struct hp_source_key),
+			     __builtin_offsetof(struct hp_source_entry, value),
+			     sizeof(struct hp_source_entry), (void **)entries, count);
 }
 
 /* The counters of one forward, summed over every CPU. */

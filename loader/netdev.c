@@ -87,6 +87,30 @@ static int ipv4_addrs_find(bool (*match)(const struct ifaddrs *ifa, const void *
 	return err;
 }
 
+struct on_link_query {
+	const char *name;
+	__be32 addr;
+};
+
+static bool match_on_link(const struct ifaddrs *ifa, const void *arg)
+{
+	const struct on_link_query *q = arg;
+	__be32 local = ((struct sockaddr_in *)ifa->ifa_addr)->sin_addr.s_addr;
+	__be32 mask = ifa->ifa_netmask ? ((struct sockaddr_in *)ifa->ifa_netmask)->sin_addr.s_addr
+				       : 0xffffffff;
+
+	return !strcmp(ifa->ifa_name, q->name) && (local & mask) == (q->addr & mask);
+}
+
+int netdev_ipv4_on_link(const char *name, __be32 addr, bool *on_link)
+{
+	struct on_link_query q = { .name = name, .addr = addr };
+	int err = ipv4_addrs_find(match_on_link, &q, NULL);
+
+	*on_link = !err;
+	return err == -EADDRNOTAVAIL ? 0 : err;
+}
+
 static bool match_name(const struct ifaddrs *ifa, const void *name)
 {
 	return !strcmp(ifa->ifa_name, name);

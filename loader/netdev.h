@@ -18,4 +18,7 @@ int netdev_first_ipv4(const char *name, __be32 *addr);
 /* Whether @addr is assigned to an interface of this host (this network namespace). */
 int netdev_is_local_ipv4(__be32 addr, bool *local);
 
+/* Whether @addr lies in the IPv4 subnet of one of @name's addresses. 0 or -errno. */
+int netdev_ipv4_on_link(const char *name, __be32 addr, bool *on_link);
+
 #endif

@@ -127,6 +127,38 @@ static int plan_forwards(const struct hp_config_file *conf, struct hp_plan *plan
 	return status;
 }
 
+const char *plan_public_addr_problem(__be32 addr, char devices[][IF_NAMESIZE], int n_devices)
+{
+	static char why[64 + IF_NAMESIZE];
+	bool yes;
+
+	if (!netdev_is_local_ipv4(addr, &yes) && yes)
+		return "is an address of this host";
+	for (int i = 0; i < n_devices; i++) {
+		if (!netdev_ipv4_on_link(devices[i], addr, &yes) && yes) {
+			snprintf(why, sizeof(why), "is on the LAN of Device %s", devices[i]);
+			return why;
+		}
+	}
+	return NULL;
+}
+
+static int plan_public_addr(const struct hp_config_file *conf)
+{
+	char buf[INET_ADDRSTRLEN];
+	const char *why;
+
+	if (!conf->has_public_addr)
+		return HP_EXIT_OK;
+	why = plan_public_addr_problem(conf->public_addr, (char (*)[IF_NAMESIZE])conf->devices,
+				       conf->n_devices);
+	if (!why)
+		return HP_EXIT_OK;
+	pr_warn("%s:%d: PublicAddress %s: `%s'", conf->path, conf->public_addr_line, why,
+		ip4_str(conf->public_addr, buf));
+	return HP_EXIT_USAGE;
+}
+
 /* The worse of two statuses: a missing device outranks a bad value. */
 static int worse(int a, int b)
 {
@@ -142,10 +174,13 @@ int plan_make(const struct hp_config_file *conf, struct hp_plan *plan)
 	plan->mode = conf->mode;
 	plan->has_public_addr = conf->has_public_addr;
 	plan->public_addr = conf->public_addr;
+	plan->n_sources = conf->n_sources;
+	memcpy(plan->sources, conf->sources, sizeof(conf->sources[0]) * conf->n_sources);
 
 	status = plan_devices(conf, plan);
 	if (status == HP_EXIT_SYSTEM)
 		return status;	/* without the devices, addresses can't be resolved */
+	status = worse(status, plan_public_addr(conf));
 	status = worse(status, plan_local_addr(conf, plan));
 	if (status)
 		return status;

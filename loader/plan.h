@@ -32,6 +32,9 @@ struct hp_plan {
 	__be32 local_addr;
 	struct hp_plan_forward forwards[HP_MAX_FORWARDS];
 	int n_forwards;
+	/* AllowedSources; n_sources 0: any source */
+	struct hp_config_source sources[HP_CONFIG_MAX_SOURCES];
+	int n_sources;
 	/* distinct target addresses, for the egress prefilter; unused slots 0 */
 	__be32 target_addrs[HP_MAX_TARGET_ADDRS];
 };
@@ -42,6 +45,13 @@ struct hp_plan {
  * cannot work anywhere, or HP_EXIT_SYSTEM when this host lacks something (a Device).
  */
 int plan_make(const struct hp_config_file *conf, struct hp_plan *plan);
+
+/*
+ * Whether @addr can serve as the public address for @devices: not an address of this host,
+ * and not on the LAN of a Device, where rewriting it would take it from the hosts that have
+ * it. NULL, or what is wrong.
+ */
+const char *plan_public_addr_problem(__be32 addr, char devices[][IF_NAMESIZE], int n_devices);
 
 /* Parse and plan CONFIG in one go, as up and check do. */
 int plan_load(const char *path, struct hp_plan *plan);

@@ -6,6 +6,9 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -14,12 +17,36 @@
 #include "commands.h"
 #include "config.h"
 #include "log.h"
+#include "maps.h"
 #include "pins.h"
+#include "plan.h"
+
+/* The devices the running instance is attached to, for plan_public_addr_problem(). */
+static int running_devices(const char *pin_dir, char names[][IF_NAMESIZE], int *n)
+{
+	struct hp_device *recs;
+	char path[4096];
+	int fd, err, count;
+
+	*n = 0;
+	if (pins_path(pin_dir, HP_PIN_DEVICES, path, sizeof(path)) || (fd = bpf_obj_get(path)) < 0)
+		return -ENOENT;
+	err = maps_read_devices(fd, &recs, &count);
+	close(fd);
+	if (err)
+		return err;
+	for (int i = 0; i < count && i < HP_MAX_DEVICES; i++)
+		snprintf(names[(*n)++], IF_NAMESIZE, "%s", recs[i].name);
+	free(recs);
+	return 0;
+}
 
 int set_public_ip_main(int argc, char **argv, const struct hp_options *opts)
 {
+	char devices[HP_MAX_DEVICES][IF_NAMESIZE];
 	struct hp_config *config;
 	char path[4096];
+	int n_devices;
 	const char *why;
 	__be32 addr;
 	int fd, lock, err;
@@ -41,6 +68,14 @@ int set_public_ip_main(int argc, char **argv, const struct hp_options *opts)
 		if (lock >= 0)
 			close(lock);
 		return HP_EXIT_SYSTEM;
+	}
+	/* Refused before anything changes: a LAN address would be taken from its owner. */
+	if (!running_devices(opts->pin_dir, devices, &n_devices) &&
+	    (why = plan_public_addr_problem(addr, devices, n_devices))) {
+		pr_warn("set-public-ip: the public address %s: `%s'", why, argv[1]);
+		close(fd);
+		close(lock);
+		return HP_EXIT_USAGE;
 	}
 	err = pins_map_config(fd, &config);
 	if (err) {

@@ -33,6 +33,8 @@ struct status {
 	struct hp_flow_entry *flows;
 	int n_flows;
 	struct hp_stats *stats;		/* one per forward, summed over CPUs */
+	struct hp_source_key *sources;	/* AllowedSources of the generation in use */
+	int n_sources;
 	__u64 now_ns;			/* CLOCK_MONOTONIC, the clock of bpf_ktime_get_coarse_ns() */
 };
 
@@ -80,6 +82,14 @@ static void print_text(const struct status *st)
 	}
 	printf("public address: %s\n",
 	       st->config.public_addr ? ip4(st->config.public_addr, a) : "none (nothing is rewritten)");
+	if (st->config.sources_generation) {
+		printf("allowed sources:");
+		for (int i = 0; i < st->n_sources; i++)
+			printf(" %s/%u", ip4(st->sources[i].addr, a), st->sources[i].prefixlen - 32);
+		printf("\n");
+	} else {
+		printf("allowed sources: any\n");
+	}
 	printf("forwards:\n");
 	for (int i = 0; i < st->n_forwards; i++) {
 		const struct hp_forward_entry *f = &st->forwards[i];
@@ -122,7 +132,8 @@ static void json_string(const char *s)
 
 /*
  * The schema (documented in README.md and hairpin(8)): one object with "pin_dir", "devices"
- * [{name, ifindex, mode, attached}], "public_address" (string or null), "forwards"
+ * [{name, ifindex, mode, attached}], "public_address" (string or null), "allowed_sources"
+ * (["a.b.c.d/len", ...], or null for any source), "forwards"
  * [{protocol, port, target, target_port, to_target: {packets, bytes}, to_client: {...}}],
  * "flows" [{protocol, client, client_port, public_address, public_port, target,
  * target_port, idle_seconds}]. Fields are only ever added.
@@ -146,6 +157,15 @@ static void print_json(const struct status *st, const char *pin_dir)
 		printf("],\"public_address\":\"%s\"", ip4(st->config.public_addr, a));
 	else
 		printf("],\"public_address\":null");
+	if (st->config.sources_generation) {
+		printf(",\"allowed_sources\":[");
+		for (int i = 0; i < st->n_sources; i++)
+			printf("%s\"%s/%u\"", i ? "," : "", ip4(st->sources[i].addr, a),
+			       st->sources[i].prefixlen - 32);
+		printf("]");
+	} else {
+		printf(",\"allowed_sources\":null");
+	}
 	printf(",\"forwards\":[");
 	for (int i = 0; i < st->n_forwards; i++) {
 		const struct hp_forward_entry *f = &st->forwards[i];
@@ -176,6 +196,21 @@ static void print_json(const struct status *st, const char *pin_dir)
 	printf("]}\n");
 }
 
+static int status_read_sources(struct status *st, int fd)
+{
+	struct hp_source_entry *all;
+	int n, err = maps_read_sources(fd, &all, &n);
+
+	if (err)
+		return err;
+	st->sources = calloc(n ? n : 1, sizeof(*st->sources));
+	for (int i = 0; st->sources && i < n; i++)
+		if (all[i].key.generation == st->config.sources_generation)
+			st->sources[st->n_sources++] = all[i].key;
+	free(all);
+	return st->sources ? 0 : -ENOMEM;
+}
+
 static int status_read(struct status *st, int fds[HP_PIN_COUNT])
 {
 	struct timespec ts;
@@ -191,6 +226,9 @@ static int status_read(struct status *st, int fds[HP_PIN_COUNT])
 		err = maps_read_forwards(fds[HP_PIN_FORWARDS], &st->forwards, &st->n_forwards);
 	if (!err)
 		err = maps_read_flows(fds[HP_PIN_FLOWS], &st->flows, &st->n_flows);
+	if (err)
+		return err;
+	err = status_read_sources(st, fds[HP_PIN_SOURCES]);
 	if (err)
 		return err;
 	st->stats = calloc(st->n_forwards ? st->n_forwards : 1, sizeof(*st->stats));
@@ -238,5 +276,6 @@ int status_main(int argc, char **argv, const struct hp_options *opts)
 	free(st.forwards);
 	free(st.flows);
 	free(st.stats);
+	free(st.sources);
 	return err ? HP_EXIT_SYSTEM : HP_EXIT_OK;
 }

@@ -235,6 +235,64 @@ static void targets_drop_old(struct hp_config *live, const __be32 *wanted)
 			pins_config_store(&live->target_addrs[slot], 0);
 }
 
+/* Remove every prefix of @generation from the sources map. */
+static int sources_clear(struct up *up, __u32 generation)
+{
+	int fd = map_fd(up, HP_PIN_SOURCES), n, err;
+	struct hp_source_entry *entries = NULL;
+
+	err = maps_read_sources(fd, &entries, &n);
+	for (int i = 0; !err && i < n; i++)
+		if (entries[i].key.generation == generation &&
+		    bpf_map_delete_elem(fd, &entries[i].key) && errno != ENOENT)
+			err = -errno;
+	free(entries);
+	return err;
+}
+
+/*
+ * AllowedSources: the new set goes in whole under the generation not in use, then one atomic
+ * store switches to it (see struct hp_config). The old generation is emptied once up has
+ * succeeded, by sources_commit().
+ */
+static int sources_write(struct up *up)
+{
+	const struct hp_plan *plan = up->plan;
+	int fd = map_fd(up, HP_PIN_SOURCES), err;
+	__u32 allowed = 1, generation;
+
+	if (!plan->n_sources) {
+		pins_config_store(&up->config->sources_generation, 0);
+		return 0;
+	}
+	generation = up->old_config.sources_generation == 1 ? 2 : 1;
+	err = sources_clear(up, generation);
+	for (int i = 0; i < plan->n_sources && !err; i++) {
+		struct hp_source_key key = {
+			.prefixlen = 32 + plan->sources[i].len,
+			.generation = generation,
+			.addr = plan->sources[i].addr,
+		};
+
+		if (bpf_map_update_elem(fd, &key, &allowed, BPF_ANY))
+			err = -errno;
+	}
+	if (err) {
+		pr_warn("couldn't fill the sources map: %s", strerror(-err));
+		return err;
+	}
+	pins_config_store(&up->config->sources_generation, generation);
+	return 0;
+}
+
+static void sources_commit(struct up *up)
+{
+	__u32 old = up->old_config.sources_generation;
+
+	if (old && old != up->config->sources_generation)
+		sources_clear(up, old);
+}
+
 static int write_maps(struct up *up)
 {
 	const struct hp_plan *plan = up->plan;
@@ -278,6 +336,9 @@ static int write_maps(struct up *up)
 			goto out;
 		}
 	}
+	err = sources_write(up);
+	if (err)
+		goto out;
 	/* Without PublicAddress the running address stays (set by set-public-ip, say). */
 	if (plan->has_public_addr)
 		pins_config_store(&up->config->public_addr, plan->public_addr);
@@ -310,6 +371,14 @@ static void restore_maps(struct up *up)
 			pr_warn("couldn't restore a forward: %s", strerror(errno));
 	pins_config_store(&up->config->public_addr, up->old_config.public_addr);
 	targets_drop_old(up->config, up->old_config.target_addrs);
+	if (up->config->sources_generation != up->old_config.sources_generation) {
+		__u32 tried = up->config->sources_generation;
+
+		pins_config_store(&up->config->sources_generation,
+				  up->old_config.sources_generation);
+		if (tried)
+			sources_clear(up, tried);
+	}
 }
 
 static int pin_new_maps(struct up *up)
@@ -414,6 +483,8 @@ static int up_run(struct up *up)
 	up->maps[HP_PIN_FLOWS] = up->skel->maps.hp_flows;
 	up->maps[HP_PIN_STATS] = up->skel->maps.hp_stats;
 	up->maps[HP_PIN_DEVICES] = up->skel->maps.hp_devices;
+	up->maps[HP_PIN_FRAGS] = up->skel->maps.hp_frags;
+	up->maps[HP_PIN_SOURCES] = up->skel->maps.hp_sources;
 
 	err = reuse_pinned_maps(up);
 	if (err)
@@ -446,6 +517,7 @@ static int up_run(struct up *up)
 	}
 	for (int i = 0; i < up->n_txns; i++)
 		attach_commit(&up->txns[i]);
+	sources_commit(up);
 	release_dropped_devices(up);
 	return HP_EXIT_OK;
 }

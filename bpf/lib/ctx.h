@@ -55,4 +55,28 @@ static __always_inline int ctx_ensure(void *ctx, const bool xdp, __u32 len)
 	return ctx_data(ctx, xdp) + len <= ctx_data_end(ctx, xdp) ? 0 : -1;
 }
 
+/*
+ * ctx_store() - write @len (2 or 4) bytes at @off of the frame.
+ *
+ * tc goes through bpf_skb_store_bytes(), never direct packet access: a direct write would
+ * make the verifier add a prologue that unclones every skb the program sees. The caller keeps
+ * checksums right itself; skb->csum is left alone, so every change must be offset by a
+ * checksum field's within the packet. Return: 0 or -1. Invalidates packet pointers.
+ */
+static __always_inline int ctx_store(void *ctx, const bool xdp, __u32 off, const void *from,
+				     const __u32 len)
+{
+	void *to;
+
+	if (!xdp)
+		return bpf_skb_store_bytes(ctx, off, from, len, 0) ? -1 : 0;
+	if (off > 1024)
+		return -1;
+	to = ctx_data(ctx, xdp) + off;
+	if (to + len > ctx_data_end(ctx, xdp))
+		return -1;
+	__builtin_memcpy(to, from, len);
+	return 0;
+}
+
 #endif

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Rewriting one address and one port of a TCP or UDP packet over IPv4, with every checksum
- * that covers them: the IPv4 header checksum, and the transport checksum, which covers the
- * addresses through the pseudo-header.
+ * Rewriting addresses and ports with every checksum that covers them: the IPv4 header
+ * checksum, the transport checksum (which covers the addresses through the pseudo-header),
+ * and for ICMP errors the ICMP checksum and the embedded packet's own checksums.
  */
 #ifndef HP_NAT_H
 #define HP_NAT_H
@@ -23,36 +23,44 @@ static __always_inline __u32 l4_csum_off(const struct packet *pkt)
 							   : offsetof(struct tcphdr, check));
 }
 
+static __always_inline __u32 ip_addr_off(__u32 ip_off, enum nat_side side)
+{
+	return ip_off + (side == NAT_SOURCE ? offsetof(struct iphdr, saddr)
+					    : offsetof(struct iphdr, daddr));
+}
+
+/* A port's offset in a UDP or TCP header: both start with source, destination. */
+static __always_inline __u32 port_off(__u32 l4_off, enum nat_side side)
+{
+	return l4_off + (side == NAT_SOURCE ? 0 : sizeof(__be16));
+}
+
+/* The transport checksum after an address and a port change, with UDP's zero rule. */
+static __always_inline __sum16 l4_check_update(__u8 protocol, __sum16 check, __u32 delta)
+{
+	return protocol == IPPROTO_UDP ? csum_apply_udp(check, delta) : csum_apply(check, delta);
+}
+
 /*
- * XDP: write the fields directly and fix the checksums with RFC 1624 arithmetic. No skb
- * exists yet, so there is no checksum state to keep in step.
+ * XDP: compute the checksums with RFC 1624 arithmetic and write the fields. No skb exists
+ * yet, so there is no checksum state to keep in step.
  */
 static __always_inline int nat_rewrite_xdp(struct xdp_md *ctx, const struct packet *pkt,
 					   enum nat_side side, __be32 addr, __be16 port)
 {
-	void *data = (void *)(long)ctx->data, *data_end = (void *)(long)ctx->data_end;
-	struct iphdr *iph = data + L3_OFF;
-	__be16 *ports = data + pkt->l4_off;
-	__sum16 *check = data + l4_csum_off(pkt);
 	__be32 old_addr = side == NAT_SOURCE ? pkt->saddr : pkt->daddr;
 	__be16 old_port = side == NAT_SOURCE ? pkt->sport : pkt->dport;
-	__u32 delta;
+	__u32 addr_delta = csum_delta32(old_addr, addr);
+	__sum16 ip_check = csum_apply(pkt->ip_check, addr_delta);
+	__sum16 l4_check = l4_check_update(pkt->protocol, pkt->l4_check,
+					   addr_delta + csum_delta16(old_port, port));
 
-	if ((void *)(iph + 1) > data_end || (void *)(ports + 2) > data_end ||
-	    (void *)(check + 1) > data_end)
+	if (ctx_store(ctx, true, ip_addr_off(pkt->l3_off, side), &addr, sizeof(addr)) ||
+	    ctx_store(ctx, true, pkt->l3_off + offsetof(struct iphdr, check), &ip_check,
+		      sizeof(ip_check)) ||
+	    ctx_store(ctx, true, port_off(pkt->l4_off, side), &port, sizeof(port)) ||
+	    ctx_store(ctx, true, l4_csum_off(pkt), &l4_check, sizeof(l4_check)))
 		return -1;
-
-	if (side == NAT_SOURCE) {
-		iph->saddr = addr;
-		ports[0] = port;
-	} else {
-		iph->daddr = addr;
-		ports[1] = port;
-	}
-	iph->check = csum_apply(iph->check, csum_delta32(old_addr, addr));
-	delta = csum_delta32(old_addr, addr) + csum_delta16(old_port, port);
-	*check = pkt->protocol == IPPROTO_UDP ? csum_apply_udp(*check, delta)
-					      : csum_apply(*check, delta);
 	return 0;
 }
 
@@ -61,8 +69,6 @@ static __always_inline int nat_rewrite_xdp(struct xdp_md *ctx, const struct pack
  * state right: with CHECKSUM_PARTIAL (a reply the local stack sent with offload on) the L4
  * field holds the pseudo-header sum and only an address change may touch it; with
  * CHECKSUM_COMPLETE, skb->csum must follow the pseudo-header change (BPF_F_PSEUDO_HDR).
- * Writing through direct packet access instead would also make the verifier add a prologue
- * that unclones every skb the program sees, a copy on every cloned TCP segment of the LAN.
  * BPF_F_MARK_MANGLED_0 gives UDP its RFC 768 zero rule. A UDP checksum of 0 then stays 0 and
  * nothing in the packet offsets the port change, so with CHECKSUM_COMPLETE skb->csum has to
  * follow it (BPF_F_RECOMPUTE_CSUM); every other change is offset by a checksum field's.
@@ -70,30 +76,28 @@ static __always_inline int nat_rewrite_xdp(struct xdp_md *ctx, const struct pack
 static __always_inline int nat_rewrite_skb(struct __sk_buff *skb, const struct packet *pkt,
 					   enum nat_side side, __be32 addr, __be16 port)
 {
-	__u32 addr_off = L3_OFF + (side == NAT_SOURCE ? offsetof(struct iphdr, saddr)
-						      : offsetof(struct iphdr, daddr));
-	__u32 port_off = pkt->l4_off + (side == NAT_SOURCE ? 0 : sizeof(__be16));
 	__be32 old_addr = side == NAT_SOURCE ? pkt->saddr : pkt->daddr;
 	__be16 old_port = side == NAT_SOURCE ? pkt->sport : pkt->dport;
 	__u64 l4_flags = pkt->protocol == IPPROTO_UDP ? BPF_F_MARK_MANGLED_0 : 0;
-	__u32 check_off = l4_csum_off(pkt);
 	__u64 port_flags = pkt->protocol == IPPROTO_UDP && !pkt->l4_check ? BPF_F_RECOMPUTE_CSUM : 0;
+	__u32 check_off = l4_csum_off(pkt);
 
-	if (bpf_skb_store_bytes(skb, addr_off, &addr, sizeof(addr), 0) ||
-	    bpf_l3_csum_replace(skb, L3_OFF + offsetof(struct iphdr, check), old_addr, addr,
+	if (bpf_skb_store_bytes(skb, ip_addr_off(pkt->l3_off, side), &addr, sizeof(addr), 0) ||
+	    bpf_l3_csum_replace(skb, pkt->l3_off + offsetof(struct iphdr, check), old_addr, addr,
 				sizeof(addr)) ||
 	    bpf_l4_csum_replace(skb, check_off, old_addr, addr,
 				l4_flags | BPF_F_PSEUDO_HDR | sizeof(addr)) ||
-	    bpf_skb_store_bytes(skb, port_off, &port, sizeof(port), port_flags) ||
+	    bpf_skb_store_bytes(skb, port_off(pkt->l4_off, side), &port, sizeof(port),
+				port_flags) ||
 	    bpf_l4_csum_replace(skb, check_off, old_port, port, l4_flags | sizeof(port)))
 		return -1;
 	return 0;
 }
 
 /*
- * nat_rewrite() - set the source or destination address and port of @pkt.
+ * nat_rewrite() - set the source or destination address and port of a UDP or TCP packet.
  * @ctx, @xdp: the program's context
- * @pkt: from parse_l4(); its fields keep the old values
+ * @pkt: from parse_l4() (L4_PORTS); its fields keep the old values
  * @side: which end to rewrite
  * @addr, @port: the new values, network order
  *
@@ -106,6 +110,79 @@ static __always_inline int nat_rewrite(void *ctx, const bool xdp, const struct p
 {
 	return xdp ? nat_rewrite_xdp(ctx, pkt, side, addr, port)
 		   : nat_rewrite_skb(ctx, pkt, side, addr, port);
+}
+
+/*
+ * nat_rewrite_addr() - set one address of a packet whose transport header is not there (a
+ * non-first fragment): only the IPv4 header checksum covers it. Fragments are never
+ * CHECKSUM_PARTIAL (the stack computes the checksum before it fragments), and the new
+ * checksum offsets the address change for CHECKSUM_COMPLETE.
+ * Return and invalidation: as nat_rewrite().
+ */
+static __always_inline int nat_rewrite_addr(void *ctx, const bool xdp, const struct packet *pkt,
+					    enum nat_side side, __be32 addr)
+{
+	__be32 old_addr = side == NAT_SOURCE ? pkt->saddr : pkt->daddr;
+	__sum16 ip_check = csum_apply(pkt->ip_check, csum_delta32(old_addr, addr));
+
+	if (ctx_store(ctx, xdp, ip_addr_off(pkt->l3_off, side), &addr, sizeof(addr)) ||
+	    ctx_store(ctx, xdp, pkt->l3_off + offsetof(struct iphdr, check), &ip_check,
+		      sizeof(ip_check)))
+		return -1;
+	return 0;
+}
+
+/*
+ * nat_icmp_error() - translate an ICMP error and the packet it carries, as the kernel's
+ * nf_nat_icmp_reply_translation() does.
+ * @ctx, @xdp: the program's context
+ * @pkt: from parse_l4() (L4_ICMP_ERROR)
+ * @outer_side: which address of the outer header to set to @outer_addr; @outer_addr 0 leaves
+ *	the outer header alone
+ * @inner_side: which end of the embedded packet becomes @inner_addr:@inner_port
+ *
+ * The embedded packet goes the other way: an error about a reply sent from the public
+ * address has that address as its inner source. Every checksum is recomputed incrementally:
+ * the inner IPv4 header's, the inner transport checksum when it is there, and the ICMP
+ * checksum over every inner byte that changed. ICMP errors are built whole by the stack, never
+ * CHECKSUM_PARTIAL, and all changes are offset within the packet for CHECKSUM_COMPLETE.
+ * Return and invalidation: as nat_rewrite().
+ */
+static __always_inline int nat_icmp_error(void *ctx, const bool xdp, const struct packet *pkt,
+					  enum nat_side outer_side, __be32 outer_addr,
+					  enum nat_side inner_side, __be32 inner_addr,
+					  __be16 inner_port)
+{
+	const struct icmp_inner *in = &pkt->inner;
+	__be32 old_inner_addr = inner_side == NAT_SOURCE ? in->saddr : in->daddr;
+	__be16 old_inner_port = inner_side == NAT_SOURCE ? in->sport : in->dport;
+	__u32 addr_delta = csum_delta32(old_inner_addr, inner_addr);
+	__u32 port_delta = csum_delta16(old_inner_port, inner_port);
+	__sum16 ip_check = csum_apply(in->ip_check, addr_delta);
+	__u32 icmp_delta = addr_delta + csum_delta16(in->ip_check, ip_check) + port_delta;
+	__sum16 l4_check = 0, icmp_check;
+
+	if (in->l4_check_present) {
+		l4_check = l4_check_update(in->protocol, in->l4_check, addr_delta + port_delta);
+		icmp_delta += csum_delta16(in->l4_check, l4_check);
+	}
+	icmp_check = csum_apply(in->icmp_check, icmp_delta);
+
+	if (ctx_store(ctx, xdp, ip_addr_off(in->ip_off, inner_side), &inner_addr,
+		      sizeof(inner_addr)) ||
+	    ctx_store(ctx, xdp, in->ip_off + offsetof(struct iphdr, check), &ip_check,
+		      sizeof(ip_check)) ||
+	    ctx_store(ctx, xdp, port_off(in->l4_off, inner_side), &inner_port,
+		      sizeof(inner_port)) ||
+	    (in->l4_check_present &&
+	     ctx_store(ctx, xdp, in->l4_off + (in->protocol == IPPROTO_UDP
+					       ? offsetof(struct udphdr, check)
+					       : offsetof(struct tcphdr, check)),
+		       &l4_check, sizeof(l4_check))) ||
+	    ctx_store(ctx, xdp, in->icmp_off + offsetof(struct icmphdr, checksum), &icmp_check,
+		      sizeof(icmp_check)))
+		return -1;
+	return outer_addr ? nat_rewrite_addr(ctx, xdp, pkt, outer_side, outer_addr) : 0;
 }
 
 #endif

@@ -728,6 +728,52 @@ static void test_load_errors(void)
 }
 
 /* Odd lines must give 0 or -1 with a message, never a crash (run this under ASan too). */
+#define SOURCES_CONFIG(list)                                                               \
+	"[Interface]\nDevice = lan0\nAllowedSources = " list "\n[Forward]\nProtocol = udp\nPort = 1\n"
+
+static void test_allowed_sources(void)
+{
+	char big[16 * (HP_CONFIG_MAX_SOURCES + 2)] = "", *text;
+
+	test_start("config: AllowedSources");
+	CHECK_OK(SOURCES_CONFIG("192.0.2.0/24, 198.51.100.7 ,0.0.0.0/0,203.0.113.128/25"));
+	CHECK_EQ(conf.n_sources, 4, "n_sources");
+	CHECK_EQ(conf.sources_line, 3, "sources_line");
+	CHECK_EQ(conf.sources[0].addr, ip("192.0.2.0"), "sources[0].addr");
+	CHECK_EQ(conf.sources[0].len, 24, "sources[0].len");
+	CHECK_EQ(conf.sources[1].addr, ip("198.51.100.7"), "sources[1].addr");
+	CHECK_EQ(conf.sources[1].len, 32, "a bare address is a /32");
+	CHECK_EQ(conf.sources[2].len, 0, "0.0.0.0/0");
+	CHECK_EQ(conf.sources[3].len, 25, "sources[3].len");
+
+	CHECK_OK("[Interface]\nDevice = lan0\n[Forward]\nProtocol = udp\nPort = 1\n");
+	CHECK_EQ(conf.n_sources, 0, "no AllowedSources: any source");
+
+	CHECK_ERROR(SOURCES_CONFIG("192.0.2.1/24"),
+		    "hairpin.conf:3: AllowedSources prefix has bits set past its length: `192.0.2.1/24'");
+	CHECK_ERROR(SOURCES_CONFIG("192.0.2.0/33"),
+		    "hairpin.conf:3: AllowedSources prefix length is not 0 to 32: `192.0.2.0/33'");
+	CHECK_ERROR(SOURCES_CONFIG("192.0.2.0/"),
+		    "hairpin.conf:3: AllowedSources prefix length is not 0 to 32: `192.0.2.0/'");
+	CHECK_ERROR(SOURCES_CONFIG("192.0.2.0/-1"),
+		    "hairpin.conf:3: AllowedSources prefix length is not 0 to 32: `192.0.2.0/-1'");
+	CHECK_ERROR(SOURCES_CONFIG("192.0.2/24"),
+		    "hairpin.conf:3: AllowedSources element is not ADDRESS[/LENGTH]: `192.0.2/24'");
+	CHECK_ERROR(SOURCES_CONFIG("lan"),
+		    "hairpin.conf:3: AllowedSources element is not ADDRESS[/LENGTH]: `lan'");
+	CHECK_ERROR(SOURCES_CONFIG("192.0.2.0/24,,198.51.100.0/24"),
+		    "hairpin.conf:3: AllowedSources has an empty prefix: `192.0.2.0/24,,198.51.100.0/24'");
+
+	for (int i = 0; i <= HP_CONFIG_MAX_SOURCES; i++)
+		sprintf(big + strlen(big), "%s10.%d.%d.0/24", i ? "," : "", i / 256, i % 256);
+	text = malloc(strlen(big) + 128);
+	sprintf(text, SOURCES_CONFIG("%s"), big);
+	CHECK_EQ(parse(text), -1, "one prefix too many");
+	CHECK_STR(conf.error, "AllowedSources lists more than 512 prefixes", "error");
+	free(text);
+	test_done();
+}
+
 static void test_odd_input(void)
 {
 	static const char *const lines[] = {
@@ -801,5 +847,6 @@ int main(void)
 	test_load();
 	test_load_errors();
 	test_odd_input();
+	test_allowed_sources();
 	return test_exit_status();
 }
