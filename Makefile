@@ -74,8 +74,9 @@ $(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $* > $@.tmp && mv $@.tmp $@
 
-# Every user-space object may include a skeleton; generate them first.
-$(BUILD)/loader/%.o $(BUILD)/tests/%.o: | $(SKELS)
+# Every user-space object may include a skeleton; generate them first. (Named explicitly: a
+# pattern rule without a recipe would add no prerequisite.)
+$(LOADER_OBJS) $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%.o,$(TEST_C_SRCS)): | $(SKELS)
 
 $(BUILD)/%.o: %.c
 	$(call msg,CC,$@)

@@ -1,0 +1,602 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+# shellcheck disable=SC2034 # the names and addresses are for the scripts that source this
+# shellcheck disable=SC2016 # sh -c scripts take their arguments as $0, $1, $@
+#
+# Sourced by every network test (tests/net/test_*.sh) and by scripts/demo: builds the seed's
+# home network in network namespaces, with WireGuard peers, and reports PASS/FAIL lines.
+#
+#        phone 192.0.2.10 ─┐
+#                          ├─ sw (bridge) ── lan0 192.0.2.1  [pi]  wan0 198.51.100.2 ─┐
+#       laptop 192.0.2.20 ─┘                 wgpi 198.18.0.1 :51820                     │
+#                                                                                      │
+#              inet 203.0.113.50 ── wan0 203.0.113.7  [router]  lan0 198.51.100.1 ─────┘
+#
+# The Pi masquerades its LAN out of wan0; the router forwards 203.0.113.7 udp/51820 and
+# tcp/8080 to the Pi (DNAT on every interface, no SNAT for LAN to LAN). A phone at home that
+# dials the public address is masqueraded to 198.51.100.2 by the Pi, DNATed back to
+# 198.51.100.2 by the router, and dropped by the Pi as a martian: its source is the Pi's own.
+#
+# Everything lives under a per-run prefix (namespaces "hp$$-pi" and so on) and a temporary
+# directory; the EXIT trap kills what was started, removes the namespaces, unmounts bpffs and
+# removes the directory, also when a test stops halfway. DEBUG_TESTENV=1 opens a shell in the
+# Pi's namespace before that. Nothing here touches the host's own interfaces or routes.
+
+LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO_DIR=$(cd "$LIB_DIR/../.." && pwd)
+HAIRPIN=${HAIRPIN:-$REPO_DIR/build/hairpin}
+
+NS_PREFIX=${NS_PREFIX:-hp$$-}
+NS_SW=${NS_PREFIX}sw
+NS_PHONE=${NS_PREFIX}phone
+NS_LAPTOP=${NS_PREFIX}laptop
+NS_PI=${NS_PREFIX}pi
+NS_ROUTER=${NS_PREFIX}router
+NS_INET=${NS_PREFIX}inet
+
+# The seed's network, with documentation addresses (RFC 5737, RFC 2544 for the tunnel).
+PHONE_ADDR=192.0.2.10
+LAPTOP_ADDR=192.0.2.20
+PI_LAN_ADDR=192.0.2.1
+PI_WAN_ADDR=198.51.100.2
+ROUTER_LAN_ADDR=198.51.100.1
+PUBLIC_ADDR=203.0.113.7
+NEW_PUBLIC_ADDR=203.0.113.8
+INET_ADDR=203.0.113.50
+WG_PORT=51820
+TCP_PORT=8080
+WG_PI_ADDR=198.18.0.1
+WG_PHONE_ADDR=198.18.0.2
+WG_INET_ADDR=198.18.0.3
+WG_LAPTOP_ADDR=198.18.0.4
+# What the router forwards now; router_set_public_addr changes it.
+ROUTER_PUBLIC_ADDR=$PUBLIC_ADDR
+
+LIB_PIDS=()
+LIB_NETNS=()
+LIB_MOUNTS=()
+LIB_PASSED=0
+LIB_FAILED=0
+PIN_DIR=
+
+TEST_DIR=$(mktemp -d "${TMPDIR:-/tmp}/hairpin-net.XXXXXX") || exit 1
+# wireguard-go and wg find each other through /run/wireguard/IFACE.sock, one directory for the
+# whole host whatever the namespace. Each run binds its own directory there, in the private
+# mount namespace that `ip netns exec` makes for every command, so that parallel runs with the
+# same interface names never meet.
+WG_RUN_DIR=$TEST_DIR/wireguard
+mkdir -p "$WG_RUN_DIR" "$TEST_DIR/keys" "$TEST_DIR/log"
+
+# ---- reporting -----------------------------------------------------------------------------
+
+pass() {
+	echo "PASS: $1"
+	LIB_PASSED=$((LIB_PASSED + 1))
+}
+
+# fail NAME WHY...
+fail() {
+	local name=$1
+	shift
+	echo "FAIL: $name: $*"
+	LIB_FAILED=$((LIB_FAILED + 1))
+}
+
+skip() {
+	local name=$1
+	shift
+	echo "SKIP: $name: $*"
+}
+
+# Indented detail under a FAIL line: never starts with PASS/FAIL/SKIP.
+diag() {
+	sed 's/^/    | /'
+}
+
+# check NAME WHY CMD...: PASS when CMD succeeds, else FAIL with WHY and CMD's output.
+check() {
+	local name=$1 why=$2 out rc
+	shift 2
+	out=$("$@" 2>&1)
+	rc=$?
+	if [ "$rc" -eq 0 ]; then
+		pass "$name"
+		return 0
+	fi
+	fail "$name" "$why (exit $rc: $*)"
+	[ -n "$out" ] && printf '%s\n' "$out" | tail -n 20 | diag
+	return 1
+}
+
+# check_cmd NAME CMD...: PASS when CMD succeeds.
+check_cmd() {
+	local name=$1
+	shift
+	check "$name" "command failed" "$@"
+}
+
+# check_fails NAME CMD...: PASS when CMD fails.
+check_fails() {
+	local name=$1 out
+	shift
+	if out=$("$@" 2>&1); then
+		fail "$name" "succeeded but should not have: $*"
+		[ -n "$out" ] && printf '%s\n' "$out" | tail -n 20 | diag
+		return 1
+	fi
+	pass "$name"
+}
+
+# The test's exit status: 1 if anything failed.
+lib_finish() {
+	[ "$LIB_FAILED" -eq 0 ]
+	exit $?
+}
+
+# lib_require_tools NAME TOOL...: SKIP the whole test unless every TOOL is installed.
+lib_require_tools() {
+	local name=$1 tool
+	shift
+	for tool in "$@"; do
+		if ! command -v "$tool" >/dev/null; then
+			skip "$name" "$tool not found (scripts/install-deps installs it)"
+			exit 0
+		fi
+	done
+}
+
+# lib_require NAME: SKIP the whole test unless root with what the network needs.
+lib_require() {
+	if [ "$(id -u)" -ne 0 ]; then
+		skip "$1" "needs root (network namespaces, bpffs)"
+		exit 0
+	fi
+	lib_require_tools "$1" ip iptables conntrack wg wireguard-go socat ping ss sysctl
+	if [ ! -c /dev/net/tun ]; then
+		skip "$1" "no /dev/net/tun for wireguard-go"
+		exit 0
+	fi
+}
+
+# lib_require_hairpin NAME: SKIP unless $HAIRPIN has been built and the tools that look at
+# what it did are there.
+lib_require_hairpin() {
+	if [ ! -x "$HAIRPIN" ]; then
+		skip "$1" "$HAIRPIN not built (run make)"
+		exit 0
+	fi
+	lib_require_tools "$1" bpftool jq tc
+}
+
+# ---- running things in the namespaces ------------------------------------------------------
+
+# in_ns NAME CMD...: run CMD in namespace NAME (phone, laptop, sw, pi, router, inet).
+in_ns() {
+	local ns=$NS_PREFIX$1
+	shift
+	ip netns exec "$ns" "$@"
+}
+
+# spawn NAME LOG CMD...: start CMD in the background in namespace NAME, output to
+# $TEST_DIR/log/LOG.log; its pid is killed at cleanup.
+spawn() {
+	local ns=$NS_PREFIX$1 log=$TEST_DIR/log/$2.log
+	shift 2
+	ip netns exec "$ns" "$@" </dev/null >>"$log" 2>&1 &
+	LIB_PIDS+=("$!")
+}
+
+# wg_in NAME ARGS...: wg(8) in namespace NAME, seeing this run's wireguard-go sockets.
+wg_in() {
+	local ns=$NS_PREFIX$1
+	shift
+	ip netns exec "$ns" sh -c 'mount --bind "$0" /run/wireguard && exec wg "$@"' \
+		"$WG_RUN_DIR" "$@"
+}
+
+# The WireGuard interface of each host: wgpi, wgphone, wglaptop, wginet.
+wg_ifname() {
+	echo "wg$1"
+}
+
+wg_pubkey() {
+	cat "$TEST_DIR/keys/$1.pub"
+}
+
+# hairpin ARGS...: $HAIRPIN in the Pi's namespace with this run's pin dir.
+hairpin() {
+	ip netns exec "$NS_PI" "$HAIRPIN" --pin-dir "$PIN_DIR" "$@"
+}
+
+# ---- topology ------------------------------------------------------------------------------
+
+# veth NS1 IF1 NS2 IF2: a veth pair between two namespaces, both ends up.
+veth() {
+	ip -n "$NS_PREFIX$1" link add "$2" type veth peer name "$4" netns "$NS_PREFIX$3" &&
+		ip -n "$NS_PREFIX$1" link set "$2" up &&
+		ip -n "$NS_PREFIX$3" link set "$4" up
+}
+
+# lan_host NAME IFACE ADDR/LEN: NAME's IFACE plugged into the switch, port named after NAME.
+lan_host() {
+	veth "$1" "$2" sw "$1" &&
+		ip -n "$NS_SW" link set "$1" master br0 &&
+		ip -n "$NS_PREFIX$1" addr add "$3" dev "$2"
+}
+
+# Namespaces, links, addresses, routes, forwarding and NAT; no WireGuard yet.
+topo_create() {
+	local n
+	for n in sw phone laptop pi router inet; do
+		# A namespace with this name outlived a run whose pid was ours: no live process can
+		# own it, since pids are unique.
+		ip netns del "$NS_PREFIX$n" 2>/dev/null
+		ip netns add "$NS_PREFIX$n" || return 1
+		LIB_NETNS+=("$NS_PREFIX$n")
+		ip -n "$NS_PREFIX$n" link set lo up || return 1
+		# IPv6 only adds noise (DAD, router solicitations) to captures; the story is IPv4.
+		in_ns "$n" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+			net.ipv6.conf.default.disable_ipv6=1 2>/dev/null
+	done
+
+	ip -n "$NS_SW" link add br0 type bridge || return 1
+	ip -n "$NS_SW" link set br0 up || return 1
+	# With br_netfilter loaded, bridged frames would go through the switch's iptables; a switch
+	# has none. (Per-namespace since Linux 5.3; older kernels lack the knob here.)
+	in_ns sw sysctl -qw net.bridge.bridge-nf-call-iptables=0 2>/dev/null
+
+	lan_host phone eth0 "$PHONE_ADDR/24" || return 1
+	lan_host laptop eth0 "$LAPTOP_ADDR/24" || return 1
+	lan_host pi lan0 "$PI_LAN_ADDR/24" || return 1
+	ip -n "$NS_PHONE" route add default via "$PI_LAN_ADDR" || return 1
+	ip -n "$NS_LAPTOP" route add default via "$PI_LAN_ADDR" || return 1
+
+	veth pi wan0 router lan0 || return 1
+	ip -n "$NS_PI" addr add "$PI_WAN_ADDR/24" dev wan0 || return 1
+	ip -n "$NS_ROUTER" addr add "$ROUTER_LAN_ADDR/24" dev lan0 || return 1
+	ip -n "$NS_PI" route add default via "$ROUTER_LAN_ADDR" || return 1
+
+	veth router wan0 inet eth0 || return 1
+	ip -n "$NS_ROUTER" addr add "$PUBLIC_ADDR/24" dev wan0 || return 1
+	ip -n "$NS_INET" addr add "$INET_ADDR/24" dev eth0 || return 1
+
+	in_ns pi sysctl -qw net.ipv4.ip_forward=1 || return 1
+	in_ns router sysctl -qw net.ipv4.ip_forward=1 || return 1
+
+	# The Pi hides its LAN behind its address on the router's LAN.
+	in_ns pi iptables -t nat -A POSTROUTING -o wan0 -j MASQUERADE || return 1
+	in_ns router iptables -t nat -A POSTROUTING -o wan0 -j MASQUERADE || return 1
+	router_forward_ports "$PUBLIC_ADDR"
+}
+
+# router_forward_ports ADDR: the home router's port forwards, DNAT to the Pi on every
+# interface and without SNAT, which is what sends the phone's packets back to the Pi.
+router_forward_ports() {
+	in_ns router iptables -t nat -F PREROUTING &&
+		in_ns router iptables -t nat -A PREROUTING -d "$1" -p udp --dport "$WG_PORT" \
+			-j DNAT --to-destination "$PI_WAN_ADDR" &&
+		in_ns router iptables -t nat -A PREROUTING -d "$1" -p tcp --dport "$TCP_PORT" \
+			-j DNAT --to-destination "$PI_WAN_ADDR" &&
+		ROUTER_PUBLIC_ADDR=$1
+}
+
+# router_set_public_addr ADDR: the ISP hands the router a new address: it moves, with the
+# port forwards, and the router starts from an empty connection table as after a reconnect.
+router_set_public_addr() {
+	ip -n "$NS_ROUTER" addr flush dev wan0 &&
+		ip -n "$NS_ROUTER" addr add "$1/24" dev wan0 &&
+		router_forward_ports "$1" &&
+		in_ns router conntrack -F >/dev/null 2>&1
+}
+
+# wg_start NAME TUNNEL_ADDR/LEN: a wireguard-go interface wgNAME in namespace NAME, with a
+# fresh key pair; configured by wg_configure.
+wg_start() {
+	local ifname sock i
+	ifname=$(wg_ifname "$1")
+	(umask 077 && wg genkey >"$TEST_DIR/keys/$1.key") || return 1
+	wg pubkey <"$TEST_DIR/keys/$1.key" >"$TEST_DIR/keys/$1.pub" || return 1
+	# -f keeps it in the foreground, so the pid we record is the daemon's own.
+	spawn "$1" "wireguard-go-$ifname" env LOG_LEVEL=verbose \
+		sh -c 'mount --bind "$0" /run/wireguard && exec wireguard-go -f "$1"' \
+		"$WG_RUN_DIR" "$ifname"
+	sock=$WG_RUN_DIR/$ifname.sock
+	for i in $(seq 50); do
+		[ -S "$sock" ] && break
+		sleep 0.1
+	done
+	if [ ! -S "$sock" ]; then
+		echo "wireguard-go $ifname did not start:" >&2
+		tail -n 5 "$TEST_DIR/log/wireguard-go-$ifname.log" >&2
+		return 1
+	fi
+	ip -n "$NS_PREFIX$1" addr add "$2" dev "$ifname"
+}
+
+wg_up() {
+	ip -n "$NS_PREFIX$1" link set "$(wg_ifname "$1")" up
+}
+
+# wg_client NAME ENDPOINT: NAME's peer is the Pi at ENDPOINT. A phone keeps its tunnel alive
+# (PersistentKeepalive), which also means it never stops sending to an endpoint it can't reach.
+wg_client() {
+	local conf=$TEST_DIR/$1.conf
+	cat >"$conf" <<-EOF
+		[Interface]
+		PrivateKey = $(cat "$TEST_DIR/keys/$1.key")
+
+		[Peer]
+		PublicKey = $(wg_pubkey pi)
+		Endpoint = $2
+		AllowedIPs = 198.18.0.0/24
+		PersistentKeepalive = 5
+	EOF
+	wg_in "$1" setconf "$(wg_ifname "$1")" "$conf"
+}
+
+# The WireGuard part of the network: the Pi's server and its three peers.
+wg_create() {
+	local conf=$TEST_DIR/pi.conf
+	# The mount point for wg_in's and wg_start's private socket directory.
+	mkdir -p /run/wireguard || return 1
+	wg_start pi "$WG_PI_ADDR/24" || return 1
+	wg_start phone "$WG_PHONE_ADDR/24" || return 1
+	wg_start laptop "$WG_LAPTOP_ADDR/24" || return 1
+	wg_start inet "$WG_INET_ADDR/24" || return 1
+	cat >"$conf" <<-EOF
+		[Interface]
+		PrivateKey = $(cat "$TEST_DIR/keys/pi.key")
+		ListenPort = $WG_PORT
+
+		# phone
+		[Peer]
+		PublicKey = $(wg_pubkey phone)
+		AllowedIPs = $WG_PHONE_ADDR/32
+
+		# laptop
+		[Peer]
+		PublicKey = $(wg_pubkey laptop)
+		AllowedIPs = $WG_LAPTOP_ADDR/32
+
+		# phone out on the internet
+		[Peer]
+		PublicKey = $(wg_pubkey inet)
+		AllowedIPs = $WG_INET_ADDR/32
+	EOF
+	wg_in pi setconf wgpi "$conf" || return 1
+	wg_up pi || return 1
+	wg_client phone "$PUBLIC_ADDR:$WG_PORT" || return 1
+	wg_client laptop "$PI_LAN_ADDR:$WG_PORT" || return 1
+	wg_client inet "$PUBLIC_ADDR:$WG_PORT" || return 1
+	wg_up phone && wg_up laptop && wg_up inet
+}
+
+# The TCP service the router forwards (tcp/8080): an echo server on the Pi.
+echo_server_start() {
+	spawn pi socat-echo socat -T 30 -t 30 TCP-LISTEN:"$TCP_PORT",reuseaddr,fork EXEC:cat
+}
+
+# The whole network: namespaces, NAT, WireGuard, the echo server.
+topo_up() {
+	topo_create || { echo "lib.sh: building the namespaces failed" >&2; return 1; }
+	wg_create || { echo "lib.sh: starting WireGuard failed" >&2; return 1; }
+	echo_server_start
+}
+
+# Everything topo_up made: processes first (a namespace is only freed when nothing runs in
+# it), then the namespaces. Safe to call twice.
+topo_destroy() {
+	local pid ns i alive
+	for pid in "${LIB_PIDS[@]}"; do
+		kill "$pid" 2>/dev/null
+	done
+	# Anything else still running in our namespaces was started by this run (socat's forks).
+	for ns in "${LIB_NETNS[@]}"; do
+		for pid in $(ip netns pids "$ns" 2>/dev/null); do
+			kill "$pid" 2>/dev/null
+		done
+	done
+	for i in $(seq 30); do
+		alive=0
+		for pid in "${LIB_PIDS[@]}"; do
+			kill -0 "$pid" 2>/dev/null && alive=1
+		done
+		[ "$alive" -eq 0 ] && break
+		sleep 0.1
+	done
+	for pid in "${LIB_PIDS[@]}"; do
+		kill -KILL "$pid" 2>/dev/null
+	done
+	for ns in "${LIB_NETNS[@]}"; do
+		for pid in $(ip netns pids "$ns" 2>/dev/null); do
+			kill -KILL "$pid" 2>/dev/null
+		done
+	done
+	wait 2>/dev/null
+	for ns in "${LIB_NETNS[@]}"; do
+		ip netns del "$ns" 2>/dev/null
+	done
+	LIB_PIDS=()
+	LIB_NETNS=()
+	ROUTER_PUBLIC_ADDR=$PUBLIC_ADDR
+}
+
+# bpffs_mount: a private bpffs for this run's pins; PIN_DIR is where hairpin pins its maps.
+# `ip netns exec` remounts /sys, so /sys/fs/bpf is not what the Pi's namespace sees.
+bpffs_mount() {
+	mkdir -p "$TEST_DIR/bpffs" || return 1
+	mount -t bpf bpf "$TEST_DIR/bpffs" || return 1
+	LIB_MOUNTS+=("$TEST_DIR/bpffs")
+	PIN_DIR=$TEST_DIR/bpffs/hairpin
+}
+
+bpffs_umount() {
+	local m
+	for m in "${LIB_MOUNTS[@]}"; do
+		umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null
+	done
+	LIB_MOUNTS=()
+}
+
+# write_config FILE MODE [PUBLIC_ADDR]: the configuration for this network, udp/51820 and
+# tcp/8080 forwarded.
+write_config() {
+	cat >"$1" <<-EOF
+		[Interface]
+		Device = lan0
+		Mode = $2
+		PublicAddress = ${3:-$PUBLIC_ADDR}
+
+		[Forward]
+		Protocol = udp
+		Port = $WG_PORT
+
+		[Forward]
+		Protocol = tcp
+		Port = $TCP_PORT
+	EOF
+}
+
+# ---- observations --------------------------------------------------------------------------
+
+# wait_handshake NAME SECONDS: until NAME's tunnel has completed a handshake.
+wait_handshake() {
+	local ifname t end
+	ifname=$(wg_ifname "$1")
+	end=$((SECONDS + $2))
+	while [ "$SECONDS" -le "$end" ]; do
+		t=$(wg_in "$1" show "$ifname" latest-handshakes 2>/dev/null | awk '{ print $2; exit }')
+		[ -n "$t" ] && [ "$t" != 0 ] && return 0
+		sleep 0.5
+	done
+	return 1
+}
+
+# tunnel_works NAME: a handshake (within 15 s: a client retries every 5 s) and then three
+# pings through the tunnel to the Pi.
+tunnel_works() {
+	wait_handshake "$1" 15 || { echo "no WireGuard handshake from $1 within 15 s" >&2; return 1; }
+	in_ns "$1" ping -c 3 -i 0.3 -W 1 -w 10 -q "$WG_PI_ADDR"
+}
+
+# tunnel_broken NAME [SECONDS]: pings through the tunnel get no answer for SECONDS (4).
+tunnel_broken() {
+	! in_ns "$1" ping -c 3 -W 1 -w "${2:-4}" -q "$WG_PI_ADDR" >/dev/null 2>&1
+}
+
+# wg_endpoint NAME: where NAME sends its tunnel to, as NAME's WireGuard sees it.
+wg_endpoint() {
+	wg_in "$1" show "$(wg_ifname "$1")" endpoints | awk '{ print $2; exit }'
+}
+
+# endpoint_is NAME ADDR:PORT
+endpoint_is() {
+	local ep
+	ep=$(wg_endpoint "$1")
+	[ "$ep" = "$2" ] || { echo "$1's endpoint is '$ep', not $2" >&2; return 1; }
+}
+
+# martian_count: packets the kernel dropped for a martian source, all CPUs. Counted for the
+# whole machine (not per namespace): compare before and after.
+martian_count() {
+	local header fields col=-1 i sum=0
+	{
+		read -r -a header
+		for i in "${!header[@]}"; do
+			[ "${header[$i]}" = in_martian_src ] && col=$i
+		done
+		[ "$col" -ge 0 ] || { echo 0; return 1; }
+		while read -r -a fields; do
+			sum=$((sum + 16#${fields[$col]}))
+		done
+	} </proc/net/stat/rt_cache
+	echo "$sum"
+}
+
+# wait_martians_above COUNT SECONDS: until the martian counter exceeds COUNT.
+wait_martians_above() {
+	local end=$((SECONDS + $2))
+	while [ "$SECONDS" -le "$end" ]; do
+		[ "$(martian_count)" -gt "$1" ] && return 0
+		sleep 0.5
+	done
+	return 1
+}
+
+# phone_conntrack DST: the Pi's conntrack entries of the phone's udp/51820 flow to DST.
+phone_conntrack() {
+	in_ns pi conntrack -L -p udp --orig-src "$PHONE_ADDR" --orig-dst "$1" \
+		--dport "$WG_PORT" 2>/dev/null
+}
+
+# wait_phone_stuck SECONDS: until the Pi's conntrack holds the phone's flow to the public
+# address: masqueraded towards the router, never answered.
+wait_phone_stuck() {
+	local end=$((SECONDS + $1))
+	while [ "$SECONDS" -le "$end" ]; do
+		phone_conntrack "$ROUTER_PUBLIC_ADDR" | grep -q . && return 0
+		sleep 0.5
+	done
+	return 1
+}
+
+# flow_clients: the client address of every flow hairpin tracks, one a line. With BTF, bpftool
+# prints a __be32 as the integer a little-endian host reads from its bytes; without, raw bytes.
+flow_clients() {
+	bpftool -j map dump pinned "$PIN_DIR/flows" | jq -r '
+		.[] | if .formatted then .formatted.key.client_addr else .key[0:4] end
+		| if type == "array" then map(ltrimstr("0x") | explode
+			| map(if . >= 97 then . - 87 else . - 48 end) | .[0] * 16 + .[1])
+		  else [ . % 256, (. / 256 | floor) % 256, (. / 65536 | floor) % 256,
+			 (. / 16777216 | floor) % 256 ] end
+		| map(tostring) | join(".")'
+}
+
+# xdp_attach_mode: lan0's XDP attach mode in the Pi: 1 native, 2 generic (skb), 3 offloaded,
+# empty when nothing is attached.
+xdp_attach_mode() {
+	ip -n "$NS_PI" -j link show dev lan0 | jq -r '.[0].xdp.mode // empty'
+}
+
+# prog_ids_on_lan0: the ids of the BPF programs attached to lan0 (XDP and tc, both ways).
+prog_ids_on_lan0() {
+	ip -n "$NS_PI" -j link show dev lan0 | jq -r '.[0].xdp.prog.id // empty'
+	in_ns pi tc filter show dev lan0 ingress | grep -o ' id [0-9]*' | awk '{ print $2 }'
+	in_ns pi tc filter show dev lan0 egress | grep -o ' id [0-9]*' | awk '{ print $2 }'
+}
+
+# udp_probe NAME DST PORT SPORT: one UDP datagram from NAME to DST:PORT from source port SPORT.
+udp_probe() {
+	echo probe | in_ns "$1" socat -u - "UDP:$2:$3,sourceport=$4" 2>/dev/null
+}
+
+# ---- cleanup -------------------------------------------------------------------------------
+
+lib_debug_shell() {
+	if ! { true >/dev/tty; } 2>/dev/null; then
+		echo "DEBUG_TESTENV: no terminal for a shell; cleaning up" >&2
+		return
+	fi
+	{
+		echo "DEBUG_TESTENV: shell in the Pi's namespace $NS_PI; exit to clean up."
+		echo "  other namespaces: $NS_PHONE $NS_LAPTOP $NS_SW $NS_ROUTER $NS_INET"
+		echo "  pin dir: ${PIN_DIR:-none}; logs and keys: $TEST_DIR"
+		echo "  wg in a namespace: ip netns exec NS sh -c 'mount --bind $WG_RUN_DIR /run/wireguard && wg'"
+	} >/dev/tty
+	NS_PREFIX=$NS_PREFIX PIN_DIR=$PIN_DIR TEST_DIR=$TEST_DIR HAIRPIN=$HAIRPIN \
+		ip netns exec "$NS_PI" bash -i </dev/tty >/dev/tty 2>&1
+}
+
+lib_cleanup() {
+	trap - EXIT INT TERM
+	if [ "${DEBUG_TESTENV:-0}" = 1 ] && [ "${#LIB_NETNS[@]}" -gt 0 ]; then
+		lib_debug_shell
+	fi
+	topo_destroy
+	bpffs_umount
+	rm -rf "$TEST_DIR"
+}
+
+trap lib_cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM

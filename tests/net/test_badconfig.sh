@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Bad configurations against a running hairpin: `up` and `check` each exit 2 (1 for a Device
+# that does not exist: the contract's "missing device") with a message "hairpin: FILE:LINE:
+# ..." that quotes the offending text, and the running instance is left exactly as it was:
+# the phone's tunnel still works, the maps and programs are the same.
+
+# shellcheck disable=SC2016,SC2317 # check runs functions and eval strings given as arguments
+# shellcheck source=tests/net/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+lib_require badconfig
+lib_require_hairpin badconfig
+if ! bpffs_mount; then
+	fail badconfig_bpffs "could not mount bpffs on $TEST_DIR/bpffs"
+	exit 1
+fi
+if ! topo_up; then
+	fail badconfig_topology "could not build the network"
+	exit 1
+fi
+
+good=$TEST_DIR/good.conf
+write_config "$good" auto
+# The lines of $good:
+#  1 [Interface]
+#  2 Device = lan0
+#  3 Mode = auto
+#  4 PublicAddress = 203.0.113.7
+#  5
+#  6 [Forward]
+#  7 Protocol = udp
+#  8 Port = 51820
+#  9
+# 10 [Forward]
+# 11 Protocol = tcp
+# 12 Port = 8080
+
+check_cmd badconfig_good_check hairpin check "$good"
+if ! check_cmd badconfig_good_up hairpin up "$good"; then
+	exit 1
+fi
+check badconfig_phone_works_before "the phone's tunnel fails with hairpin up" tunnel_works phone
+
+# The state a failed command must not change.
+snapshot() {
+	local map
+	for map in config forwards devices; do
+		echo "== $map"
+		bpftool map dump pinned "$PIN_DIR/$map" 2>&1
+	done
+	echo "== programs"
+	prog_ids_on_lan0
+	echo "== xdp mode $(xdp_attach_mode)"
+}
+before=$(snapshot)
+
+# bad NAME LINE QUOTED SED-SCRIPT [STATUS]: the good file edited by SED-SCRIPT must be refused
+# by `up` and by `check` with exit STATUS (2) and a message naming FILE:LINE (LINE "" for any
+# line) that quotes QUOTED.
+bad() {
+	local name=$1 line=$2 quoted=$3 status=${5:-2} conf=$TEST_DIR/$1.conf cmd err rc where
+	sed "$4" "$good" >"$conf"
+	where="$conf:${line:-[0-9]\+}:"
+	for cmd in up check; do
+		err=$(hairpin "$cmd" "$conf" 2>&1 >/dev/null)
+		rc=$?
+		if [ "$rc" -ne "$status" ]; then
+			fail "badconfig_${name}_$cmd" "exit $rc, not $status"
+		elif ! printf '%s\n' "$err" | grep -q "^hairpin: .*$where"; then
+			fail "badconfig_${name}_$cmd" "the message does not start 'hairpin: ' and name $conf:${line:-LINE}:"
+		elif ! printf '%s\n' "$err" | grep -qF -- "$quoted"; then
+			fail "badconfig_${name}_$cmd" "the message does not quote '$quoted'"
+		else
+			pass "badconfig_${name}_$cmd"
+			continue
+		fi
+		printf '%s\n' "$err" | diag
+		nl -ba "$conf" | diag
+	done
+}
+
+bad unknown_key 4 Colour '3a Colour = blue'
+bad bad_port 8 70000 's/^Port = 51820$/Port = 70000/'
+bad bad_protocol 7 sctp 's/^Protocol = udp$/Protocol = sctp/'
+bad bad_mode 3 turbo 's/^Mode = auto$/Mode = turbo/'
+bad bad_public_address 4 203.0.113.300 's/^PublicAddress = .*/PublicAddress = 203.0.113.300/'
+bad missing_device "" Device '/^Device = /d'
+# The contract counts a missing device as the system refusing (1), not a configuration error.
+bad no_such_device 2 nosuch0 's/^Device = lan0$/Device = nosuch0/' 1
+bad foreign_target 9 192.0.2.99 '8a Target = 192.0.2.99:51820'
+
+after=$(snapshot)
+if [ "$before" = "$after" ]; then
+	pass badconfig_state_unchanged
+else
+	fail badconfig_state_unchanged "maps or programs changed after refused commands"
+	diff <(printf '%s\n' "$before") <(printf '%s\n' "$after") | diag
+fi
+check badconfig_phone_works_after "the phone's tunnel fails after the refused commands" \
+	tunnel_works phone
+check badconfig_phone_endpoint "the phone sees another endpoint" \
+	endpoint_is phone "$PUBLIC_ADDR:$WG_PORT"
+
+check_cmd badconfig_down hairpin down "$good"
+
+lib_finish

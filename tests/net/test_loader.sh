@@ -1,0 +1,182 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Bad input to the loader gets a clear error and leaves the running instance as it was: a
+# missing device, a device that disappears while attached, a public address on the LAN, a pin
+# dir that is not on bpffs, an `up` that fails halfway (native XDP refused on its second
+# device), and `up` commands racing each other. One namespace ("pi") with veths and a bridge
+# (no native XDP); no WireGuard needed.
+. "$(dirname "$0")/lib.sh"
+
+lib_require test_loader
+lib_require_hairpin test_loader
+
+ip netns add "$NS_PI" || exit 1
+LIB_NETNS+=("$NS_PI")
+in_ns pi ip link add lan0 type veth peer name peer0
+in_ns pi ip link add lan1 type veth peer name peer1
+# A bridge: Ethernet, but without native XDP.
+in_ns pi ip link add br9 type bridge
+for dev in lan0 peer0 lan1 peer1 br9; do in_ns pi ip link set "$dev" up; done
+in_ns pi ip addr add 192.0.2.1/24 dev lan0
+in_ns pi ip addr add 198.51.100.1/24 dev lan1
+bpffs_mount || exit 1
+
+conf=$TEST_DIR/hairpin.conf
+# config FILE DEVICES MODE PUBLIC
+config() {
+	cat >"$1" <<-EOF
+		[Interface]
+		Device = $2
+		Mode = $3
+		PublicAddress = $4
+		[Forward]
+		Protocol = udp
+		Port = 51820
+	EOF
+}
+
+# The state a failed command must leave as it was: attachments, program ids, maps.
+snapshot() {
+	{
+		for dev in lan0 lan1 br9; do
+			in_ns pi ip -d link show "$dev" 2>&1 | grep -o 'prog/xdp id [0-9]*'
+			in_ns pi tc qdisc show dev "$dev" 2>&1
+			in_ns pi tc filter show dev "$dev" ingress 2>&1
+			in_ns pi tc filter show dev "$dev" egress 2>&1
+		done
+		ls "$PIN_DIR" 2>&1
+		for map in config forwards devices sources; do
+			bpftool map dump pinned "$PIN_DIR/$map" 2>&1
+		done
+	} | sed 's/loaded_at [^ ]*//'
+}
+
+# expect_exit NAME STATUS PATTERN CMD...: CMD exits STATUS and says PATTERN on stderr.
+expect_exit() {
+	local name=$1 want=$2 pattern=$3 out rc
+	shift 3
+	out=$("$@" 2>&1)
+	rc=$?
+	if [ "$rc" -ne "$want" ]; then
+		fail "$name" "exit $rc, want $want: $*"
+		printf '%s\n' "$out" | diag
+		return 1
+	fi
+	if ! grep -q -- "$pattern" <<<"$out"; then
+		fail "$name" "message does not say \"$pattern\""
+		printf '%s\n' "$out" | diag
+		return 1
+	fi
+	pass "$name"
+}
+
+# unchanged NAME BEFORE: the state is what BEFORE recorded.
+unchanged() {
+	local now
+	now=$(snapshot)
+	if [ "$now" = "$2" ]; then
+		pass "$1"
+	else
+		fail "$1" "the running instance changed"
+		diff <(printf '%s\n' "$2") <(printf '%s\n' "$now") | diag
+	fi
+}
+
+# --- nothing running yet ---
+config "$conf" nosuch0 tc 203.0.113.7
+expect_exit "up with a missing device exits 1 naming FILE:LINE" 1 "$conf:2: no such device: \`nosuch0'" \
+	hairpin up "$conf"
+check_fails "up with a missing device pins nothing" test -e "$PIN_DIR"
+
+mkdir -p "$TEST_DIR/notbpf"
+config "$conf" lan0 tc 203.0.113.7
+expect_exit "a pin dir not on bpffs is refused" 1 "not on a bpf filesystem" \
+	ip netns exec "$NS_PI" "$HAIRPIN" --pin-dir "$TEST_DIR/notbpf/hairpin" up "$conf"
+check "a refused pin dir leaves no qdisc" "clsact left on lan0" \
+	sh -c "! ip netns exec $NS_PI tc qdisc show dev lan0 | grep -q clsact"
+
+config "$conf" "lan0, br9" xdp 203.0.113.7
+expect_exit "up failing on its second device exits 1" 1 "couldn't attach XDP program to br9" \
+	hairpin up "$conf"
+check "a first up that fails halfway leaves nothing attached" "something is left" \
+	sh -c "! ip netns exec $NS_PI ip link show lan0 | grep -q prog/xdp &&
+	       ! ip netns exec $NS_PI tc qdisc show dev lan0 | grep -q clsact &&
+	       ! test -e $PIN_DIR"
+
+# --- a running instance, and commands that must not change it ---
+config "$conf" lan0 tc 203.0.113.7
+check_cmd "up (tc on lan0)" hairpin up "$conf"
+before=$(snapshot)
+
+config "$TEST_DIR/bad.conf" "lan0, br9" xdp 203.0.113.7
+expect_exit "an up that fails halfway exits 1" 1 "couldn't attach XDP program to br9" \
+	hairpin up "$TEST_DIR/bad.conf"
+unchanged "an up that fails halfway puts everything back" "$before"
+
+config "$TEST_DIR/bad.conf" lan0 tc 192.0.2.50
+expect_exit "a public address on the LAN is refused" 2 \
+	"bad.conf:4: PublicAddress is on the LAN of Device lan0: \`192.0.2.50'" hairpin up "$TEST_DIR/bad.conf"
+unchanged "a refused public address changes nothing" "$before"
+expect_exit "set-public-ip refuses a LAN address" 2 "on the LAN of Device lan0" \
+	hairpin set-public-ip 192.0.2.50
+expect_exit "set-public-ip refuses this host's address" 2 "an address of this host" \
+	hairpin set-public-ip 198.51.100.1
+expect_exit "set-public-ip refuses a non-address" 2 "not an IPv4 address" \
+	hairpin set-public-ip 203.0.113
+unchanged "refused set-public-ip changes nothing" "$before"
+
+config "$TEST_DIR/bad.conf" "lan0, nosuch0" tc 203.0.113.7
+expect_exit "up naming a missing device exits 1" 1 "no such device: \`nosuch0'" \
+	hairpin up "$TEST_DIR/bad.conf"
+unchanged "up naming a missing device changes nothing" "$before"
+
+# --- racing ups: each sees the pins whole; the last one's mode wins; nothing leaks ---
+config "$TEST_DIR/tc.conf" lan0 tc 203.0.113.7
+config "$TEST_DIR/xdp.conf" lan0 xdp 203.0.113.7
+pids=()
+for i in 1 2 3 4 5 6; do
+	if [ $((i % 2)) -eq 0 ]; then c=$TEST_DIR/xdp.conf; else c=$TEST_DIR/tc.conf; fi
+	hairpin up "$c" >"$TEST_DIR/race.$i" 2>&1 &
+	pids+=("$!")
+done
+race_failed=0
+for pid in "${pids[@]}"; do wait "$pid" || race_failed=$((race_failed + 1)); done
+check "six racing ups all succeed" "$race_failed failed: $(cat "$TEST_DIR"/race.* | head -5)" \
+	test "$race_failed" -eq 0
+json=$(hairpin status --json)
+mode=$(jq -r '.devices[0].mode' <<<"$json")
+check "after the race, status shows one device, attached" "$json" \
+	test "$(jq '[.devices[] | select(.attached)] | length' <<<"$json")" -eq 1
+xdp_progs=$(in_ns pi ip -d link show lan0 | grep -c 'prog/xdp')
+tc_in=$(in_ns pi tc filter show dev lan0 ingress | grep -c 'hp_ingress_tc')
+tc_out=$(in_ns pi tc filter show dev lan0 egress | grep -c 'hp_egress_tc')
+if [ "$mode" = xdp ]; then want_xdp=1 want_tc=0; else want_xdp=0 want_tc=1; fi
+check "after the race, exactly the recorded mode's programs are attached" \
+	"mode $mode: xdp $xdp_progs, tc ingress $tc_in, tc egress $tc_out" \
+	test "$xdp_progs" -eq "$want_xdp" -a "$tc_in" -eq "$want_tc" -a "$tc_out" -eq 1
+
+# --- a device that disappears while attached ---
+config "$conf" "lan0, lan1" tc 203.0.113.7
+check_cmd "up on two devices" hairpin up "$conf"
+in_ns pi ip link del lan1
+check "status after a device disappeared" "status does not show lan1 as detached" \
+	sh -c "ip netns exec $NS_PI $HAIRPIN --pin-dir $PIN_DIR status --json |
+	       jq -e '.devices[] | select(.name == \"lan1\") | .attached == false' >/dev/null"
+before=$(snapshot)
+expect_exit "up while a Device is missing exits 1" 1 "no such device: \`lan1'" hairpin up "$conf"
+unchanged "up while a Device is missing changes nothing" "$before"
+config "$conf" lan0 tc 203.0.113.7
+check_cmd "up without the vanished device" hairpin up "$conf"
+check "the vanished device's record is gone" "status still lists lan1" \
+	sh -c "ip netns exec $NS_PI $HAIRPIN --pin-dir $PIN_DIR status --json |
+	       jq -e '[.devices[].name] == [\"lan0\"]' >/dev/null"
+
+check_cmd "down" hairpin down
+check "down leaves no program, qdisc or pin" "something is left" \
+	sh -c "! ip netns exec $NS_PI ip link show lan0 | grep -q prog/xdp &&
+	       ! ip netns exec $NS_PI tc qdisc show dev lan0 | grep -q clsact &&
+	       ! test -e $PIN_DIR"
+check_cmd "down again: nothing attached is not an error" hairpin down
+
+lib_finish
