@@ -80,6 +80,13 @@ struct {
 	__type(value, __u32);
 } hp_sources SEC(".maps");
 
+/* Translations as they happen, while `hairpin monitor` runs. Not pinned: monitor finds it
+ * through the attached programs' maps. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, HP_EVENTS_SIZE);
+} hp_events SEC(".maps");
+
 static __always_inline struct hp_config *config_get(void)
 {
 	__u32 zero = 0;
@@ -98,6 +105,45 @@ static __always_inline bool source_allowed(const struct hp_config *config, __be3
 	};
 
 	return !key.generation || bpf_map_lookup_elem(&hp_sources, &key);
+}
+
+/* Whether a monitor holds its lease: one load, and a clock read only while one does. */
+static __always_inline bool monitoring(const struct hp_config *config)
+{
+	__u64 until = READ_ONCE(config->monitor_until_ns);
+
+	return until && bpf_ktime_get_coarse_ns() < until;
+}
+
+static __always_inline __u32 ctx_ifindex(void *ctx, const bool xdp)
+{
+	return xdp ? ((struct xdp_md *)ctx)->ingress_ifindex : ((struct __sk_buff *)ctx)->ifindex;
+}
+
+/*
+ * Report a translation of @pkt (or of the packet inside it, for an ICMP error) to the events
+ * ring buffer. A full buffer loses the event, never the packet.
+ */
+static __always_inline void monitor_report(void *ctx, const bool xdp, const struct packet *pkt,
+					   enum hp_direction direction, enum hp_event_kind kind,
+					   __be32 new_addr, __be16 new_port)
+{
+	bool icmp = kind == HP_EVENT_ICMP;
+	struct hp_event event = {
+		.time_ns = bpf_ktime_get_coarse_ns(),
+		.ifindex = ctx_ifindex(ctx, xdp),
+		.direction = direction,
+		.protocol = icmp ? pkt->inner.protocol : pkt->protocol,
+		.kind = kind,
+		.saddr = pkt->saddr,
+		.daddr = pkt->daddr,
+		.sport = icmp ? pkt->inner.sport : kind == HP_EVENT_FRAGMENT ? 0 : pkt->sport,
+		.dport = icmp ? pkt->inner.dport : kind == HP_EVENT_FRAGMENT ? 0 : pkt->dport,
+		.new_addr = new_addr,
+		.new_port = new_port,
+	};
+
+	bpf_ringbuf_output(&hp_events, &event, sizeof(event), 0);
 }
 
 /*
@@ -169,16 +215,20 @@ static __always_inline int frag_remember(const struct packet *pkt, enum hp_direc
  * seen (doc/translation.md says why that is the defined behaviour).
  */
 static __always_inline int frag_follow(void *ctx, const bool xdp, const struct packet *pkt,
-				       enum hp_direction direction)
+				       const struct hp_config *config, enum hp_direction direction)
 {
 	struct hp_frag_key key = frag_key(pkt, direction);
 	struct hp_frag *frag = bpf_map_lookup_elem(&hp_frags, &key);
 
 	if (!frag)
 		return 0;
-	return nat_rewrite_addr(ctx, xdp, pkt, direction == HP_DIR_INGRESS ? NAT_DESTINATION
-									: NAT_SOURCE,
-				frag->addr);
+	if (nat_rewrite_addr(ctx, xdp, pkt, direction == HP_DIR_INGRESS ? NAT_DESTINATION
+									 : NAT_SOURCE,
+			     frag->addr))
+		return -1;
+	if (monitoring(config))
+		monitor_report(ctx, xdp, pkt, direction, HP_EVENT_FRAGMENT, frag->addr, 0);
+	return 0;
 }
 
 static __always_inline void stats_count(__u32 index, bool to_target, __u16 ip_len)
@@ -217,6 +267,9 @@ static __always_inline int ingress_ports(void *ctx, const bool xdp, const struct
 	if (nat_rewrite(ctx, xdp, pkt, NAT_DESTINATION, fwd->target_addr, fwd->target_port))
 		return -1;
 	stats_count(fwd->stats_index, true, pkt->ip_len);
+	if (monitoring(config))
+		monitor_report(ctx, xdp, pkt, HP_DIR_INGRESS, HP_EVENT_PACKET, fwd->target_addr,
+			       fwd->target_port);
 	return 0;
 }
 
@@ -226,7 +279,7 @@ static __always_inline int ingress_ports(void *ctx, const bool xdp, const struct
  * packet it sent.
  */
 static __always_inline int ingress_icmp(void *ctx, const bool xdp, const struct packet *pkt,
-					__be32 public_addr)
+					const struct hp_config *config, __be32 public_addr)
 {
 	const struct icmp_inner *in = &pkt->inner;
 	struct hp_flow_key key;
@@ -248,8 +301,13 @@ static __always_inline int ingress_icmp(void *ctx, const bool xdp, const struct 
 	flow = bpf_map_lookup_elem(&hp_flows, &key);
 	if (!flow || flow->public_addr != public_addr || flow->public_port != in->sport)
 		return 0;
-	return nat_icmp_error(ctx, xdp, pkt, NAT_DESTINATION, fwd->target_addr, NAT_SOURCE,
-			      fwd->target_addr, fwd->target_port);
+	if (nat_icmp_error(ctx, xdp, pkt, NAT_DESTINATION, fwd->target_addr, NAT_SOURCE,
+			   fwd->target_addr, fwd->target_port))
+		return -1;
+	if (monitoring(config))
+		monitor_report(ctx, xdp, pkt, HP_DIR_INGRESS, HP_EVENT_ICMP, fwd->target_addr,
+			       fwd->target_port);
+	return 0;
 }
 
 static __always_inline int hairpin_ingress(void *ctx, const bool xdp)
@@ -275,9 +333,9 @@ static __always_inline int hairpin_ingress(void *ctx, const bool xdp)
 	if (kind == L4_PORTS)
 		err = ingress_ports(ctx, xdp, &pkt, config, public_addr);
 	else if (kind == L4_FRAGMENT)
-		err = frag_follow(ctx, xdp, &pkt, HP_DIR_INGRESS);
+		err = frag_follow(ctx, xdp, &pkt, config, HP_DIR_INGRESS);
 	else if (kind == L4_ICMP_ERROR)
-		err = ingress_icmp(ctx, xdp, &pkt, public_addr);
+		err = ingress_icmp(ctx, xdp, &pkt, config, public_addr);
 	else
 		err = 0;
 	/* A packet that could not be written whole must not leave half translated. */
@@ -300,7 +358,8 @@ static __always_inline bool is_target_addr(const struct hp_config *config, __be3
 }
 
 /* Target -> client becomes public address:port -> client, for tracked flows only. */
-static __always_inline int egress_ports(struct __sk_buff *skb, const struct packet *pkt)
+static __always_inline int egress_ports(struct __sk_buff *skb, const struct packet *pkt,
+					const struct hp_config *config)
 {
 	struct hp_flow_key key = {
 		.client_addr = pkt->daddr,
@@ -316,6 +375,9 @@ static __always_inline int egress_ports(struct __sk_buff *skb, const struct pack
 	if (nat_rewrite(skb, false, pkt, NAT_SOURCE, flow->public_addr, flow->public_port))
 		return -1;
 	stats_count(flow->stats_index, false, pkt->ip_len);
+	if (monitoring(config))
+		monitor_report(skb, false, pkt, HP_DIR_EGRESS, HP_EVENT_PACKET, flow->public_addr,
+			       flow->public_port);
 	return 0;
 }
 
@@ -323,7 +385,8 @@ static __always_inline int egress_ports(struct __sk_buff *skb, const struct pack
  * An ICMP error the target raises about a packet of a redirected flow (inner source: the
  * client): the client must see it come from the address and port it dialled.
  */
-static __always_inline int egress_icmp(struct __sk_buff *skb, const struct packet *pkt)
+static __always_inline int egress_icmp(struct __sk_buff *skb, const struct packet *pkt,
+				       const struct hp_config *config)
 {
 	const struct icmp_inner *in = &pkt->inner;
 	struct hp_flow_key key = {
@@ -338,9 +401,14 @@ static __always_inline int egress_icmp(struct __sk_buff *skb, const struct packe
 	if (!flow)
 		return 0;
 	/* An error from another address of this host keeps its source, as nf_nat does. */
-	return nat_icmp_error(skb, false, pkt, NAT_SOURCE,
-			      pkt->saddr == in->daddr ? flow->public_addr : 0, NAT_DESTINATION,
-			      flow->public_addr, flow->public_port);
+	if (nat_icmp_error(skb, false, pkt, NAT_SOURCE,
+			   pkt->saddr == in->daddr ? flow->public_addr : 0, NAT_DESTINATION,
+			   flow->public_addr, flow->public_port))
+		return -1;
+	if (monitoring(config))
+		monitor_report(skb, false, pkt, HP_DIR_EGRESS, HP_EVENT_ICMP, flow->public_addr,
+			       flow->public_port);
+	return 0;
 }
 
 static __always_inline int hairpin_egress(struct __sk_buff *skb)
@@ -363,11 +431,11 @@ static __always_inline int hairpin_egress(struct __sk_buff *skb)
 
 	kind = parse_l4(skb, false, iph, &pkt);
 	if (kind == L4_PORTS)
-		err = egress_ports(skb, &pkt);
+		err = egress_ports(skb, &pkt, config);
 	else if (kind == L4_FRAGMENT)
-		err = frag_follow(skb, false, &pkt, HP_DIR_EGRESS);
+		err = frag_follow(skb, false, &pkt, config, HP_DIR_EGRESS);
 	else if (kind == L4_ICMP_ERROR)
-		err = egress_icmp(skb, &pkt);
+		err = egress_icmp(skb, &pkt, config);
 	else
 		err = 0;
 	return err ? TC_ACT_SHOT : TC_ACT_OK;

@@ -46,6 +46,13 @@ struct hp_config {
 	 * switches this word, then empties the old one: a packet sees one whole set.
 	 */
 	__u32 sources_generation;
+	/*
+	 * Translations are reported to the events ring buffer while CLOCK_MONOTONIC is before
+	 * this: `hairpin monitor` keeps pushing it a few seconds ahead, so a monitor that is
+	 * killed stops the reporting soon after, and none running costs one load per translated
+	 * packet. 0: nobody watches. One aligned 64-bit word.
+	 */
+	__u64 monitor_until_ns;
 };
 
 struct hp_forward_key {
@@ -115,6 +122,31 @@ struct hp_source_key {
 	__u32 generation;
 	__be32 addr;
 };
+
+/* One translation, as `hairpin monitor` prints it. Addresses and ports as before the rewrite. */
+struct hp_event {
+	__u64 time_ns;		/* bpf_ktime_get_coarse_ns() */
+	__u32 ifindex;
+	__u8 direction;		/* enum hp_direction */
+	__u8 protocol;		/* of the packet, or of the packet inside an ICMP error */
+	__u8 kind;		/* enum hp_event_kind */
+	__u8 pad;
+	__be32 saddr;
+	__be32 daddr;
+	__be16 sport;		/* 0 for a non-first fragment */
+	__be16 dport;
+	__be32 new_addr;	/* the address rewritten: destination on ingress, source on egress */
+	__be16 new_port;	/* and its port; 0 for a non-first fragment */
+	__u16 pad2;
+};
+
+enum hp_event_kind {
+	HP_EVENT_PACKET = 0,	/* a UDP or TCP packet, or a first fragment */
+	HP_EVENT_FRAGMENT = 1,	/* a non-first fragment */
+	HP_EVENT_ICMP = 2,	/* an ICMP error; ports are the embedded packet's */
+};
+
+#define HP_EVENTS_SIZE (64 * 1024)
 
 enum hp_mode {
 	HP_MODE_NONE = 0,

@@ -20,5 +20,7 @@ int down_main(int argc, char **argv, const struct hp_options *opts);
 int status_main(int argc, char **argv, const struct hp_options *opts);
 int set_public_ip_main(int argc, char **argv, const struct hp_options *opts);
 int check_main(int argc, char **argv, const struct hp_options *opts);
+int watch_main(int argc, char **argv, const struct hp_options *opts);
+int monitor_main(int argc, char **argv, const struct hp_options *opts);
 
 #endif

@@ -21,6 +21,8 @@ static const struct {
 	{ "status", status_main, "[--json]", "devices, public address, forwards with counters, tracked flows" },
 	{ "set-public-ip", set_public_ip_main, "ADDRESS", "change the running instance's public address" },
 	{ "check", check_main, "[CONFIG]", "validate CONFIG; change nothing" },
+	{ "watch", watch_main, "[CONFIG]", "keep the public address current from PublicAddressFrom" },
+	{ "monitor", monitor_main, "", "print translations as they happen" },
 };
 
 static void usage(FILE *out)
