@@ -99,7 +99,10 @@ demo: all
 	$(Q)scripts/demo $(BUILD)/hairpin
 
 SBINDIR = $(PREFIX)/sbin
+SYSCONFDIR ?= /etc
 MANDIR = $(PREFIX)/share/man
+COMPLETIONDIR = $(PREFIX)/share/bash-completion/completions
+UNITS := $(notdir $(basename $(wildcard systemd/*.service.in)))
 UNITDIR ?= $(if $(filter /usr,$(PREFIX)),/lib/systemd/system,$(PREFIX)/lib/systemd/system)
 
 install: all
@@ -107,13 +110,16 @@ install: all
 	install -D -m 0644 man/hairpin.8 $(DESTDIR)$(MANDIR)/man8/hairpin.8
 	install -D -m 0644 man/hairpin.conf.5 $(DESTDIR)$(MANDIR)/man5/hairpin.conf.5
 	install -d $(DESTDIR)$(UNITDIR)
-	sed 's|@SBINDIR@|$(SBINDIR)|g' systemd/hairpin.service.in > $(DESTDIR)$(UNITDIR)/hairpin.service
-	install -D -m 0644 hairpin.conf.example $(DESTDIR)/etc/hairpin/hairpin.conf.example
+	for unit in $(UNITS); do \
+		sed 's|@SBINDIR@|$(SBINDIR)|g' systemd/$$unit.in > $(DESTDIR)$(UNITDIR)/$$unit || exit 1; \
+	done
+	install -D -m 0644 hairpin.conf.example $(DESTDIR)$(SYSCONFDIR)/hairpin/hairpin.conf.example
+	install -D -m 0644 completion/hairpin $(DESTDIR)$(COMPLETIONDIR)/hairpin
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/hairpin $(DESTDIR)$(MANDIR)/man8/hairpin.8 \
-	      $(DESTDIR)$(MANDIR)/man5/hairpin.conf.5 $(DESTDIR)$(UNITDIR)/hairpin.service \
-	      $(DESTDIR)/etc/hairpin/hairpin.conf.example
+	      $(DESTDIR)$(MANDIR)/man5/hairpin.conf.5 $(addprefix $(DESTDIR)$(UNITDIR)/,$(UNITS)) \
+	      $(DESTDIR)$(SYSCONFDIR)/hairpin/hairpin.conf.example $(DESTDIR)$(COMPLETIONDIR)/hairpin
 
 clean:
 	rm -rf $(BUILD)

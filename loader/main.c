@@ -15,14 +15,35 @@ static const struct {
 	int (*fn)(int argc, char **argv, const struct hp_options *opts);
 	const char *args;
 	const char *description;
+	const char *help;	/* for `hairpin COMMAND --help`, after the usage line */
 } commands[] = {
-	{ "up", up_main, "[CONFIG]", "load, attach to every Device, fill and pin the maps; replaces a running instance in place" },
-	{ "down", down_main, "[CONFIG]", "detach from every Device and remove the pins" },
-	{ "status", status_main, "[--json]", "devices, public address, forwards with counters, tracked flows" },
-	{ "set-public-ip", set_public_ip_main, "ADDRESS", "change the running instance's public address" },
-	{ "check", check_main, "[CONFIG]", "validate CONFIG; change nothing" },
-	{ "watch", watch_main, "[CONFIG]", "keep the public address current from PublicAddressFrom" },
-	{ "monitor", monitor_main, "", "print translations as they happen" },
+	{ "up", up_main, "[CONFIG]",
+	  "load, attach, fill and pin the maps; replaces a running instance in place",
+	  "Validates CONFIG completely, then loads the programs, attaches them to every Device,\n"
+	  "fills the maps and pins them. Run again, it replaces the running instance without a\n"
+	  "gap, keeping its flows and counters. If a step fails, the earlier ones are undone.\n" },
+	{ "down", down_main, "[CONFIG]", "detach from every Device and remove the pins",
+	  "Detaches from every device the running instance recorded and removes the pins. With\n"
+	  "CONFIG, its Devices are also cleared of hairpin programs that no pin records. Nothing\n"
+	  "attached is not an error.\n" },
+	{ "status", status_main, "[--json]",
+	  "devices, public address, forwards with counters, tracked flows",
+	  "Prints the devices and their attach mode, the public address, the allowed sources,\n"
+	  "every forward with its packet and byte counters, and the tracked flows with their\n"
+	  "idle time. --json prints one object (schema in hairpin(8)).\n" },
+	{ "set-public-ip", set_public_ip_main, "ADDRESS",
+	  "change the running instance's public address",
+	  "Changes the public address with one atomic store, effective for every packet that\n"
+	  "arrives after the command returns. For DHCP, PPP and dynamic-DNS hooks.\n" },
+	{ "check", check_main, "[CONFIG]", "validate CONFIG; change nothing",
+	  "Validates CONFIG as up would, against this host's devices and addresses, and\n"
+	  "changes nothing.\n" },
+	{ "watch", watch_main, "[CONFIG]", "keep the public address current from PublicAddressFrom",
+	  "Runs until stopped, keeping the running instance's public address current from\n"
+	  "PublicAddressFrom in CONFIG (dns:NAME, natpmp or interface:NAME).\n" },
+	{ "monitor", monitor_main, "[--count N]", "print translations as they happen",
+	  "Prints one line per translation as it happens, until interrupted or N lines. The\n"
+	  "programs report only while a monitor runs.\n" },
 };
 
 static void usage(FILE *out)
@@ -31,14 +52,14 @@ static void usage(FILE *out)
 		     "Fixes hairpin NAT for the forwarded ports of a home gateway with eBPF.\n\n"
 		     "Commands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(out, "  %-14s %-9s %s\n", commands[i].name, commands[i].args,
+		fprintf(out, "  %-14s %-12s %s\n", commands[i].name, commands[i].args,
 			commands[i].description);
 	fprintf(out, "\nOptions:\n"
 		     "  --pin-dir DIR  where the maps are pinned (default %s)\n"
 		     "  -v, --verbose  say more, with libbpf's own messages\n"
 		     "  -h, --help     this text\n\n"
-		     "CONFIG defaults to %s. Exit status: 0 done, 1 the system refused,\n"
-		     "2 usage or configuration error.\n",
+		     "CONFIG defaults to %s. `hairpin COMMAND --help' says more.\n"
+		     "Exit status: 0 done, 1 the system refused, 2 usage or configuration error.\n",
 		     HP_DEFAULT_PIN_DIR, "/etc/hairpin/hairpin.conf");
 }
 
@@ -75,9 +96,17 @@ int main(int argc, char **argv)
 		return HP_EXIT_USAGE;
 	}
 	log_attach_libbpf();
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (!strcmp(argv[optind], commands[i].name))
-			return commands[i].fn(argc - optind, argv + optind, &opts);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(argv[optind], commands[i].name))
+			continue;
+		if (argc - optind == 2 && (!strcmp(argv[optind + 1], "--help") ||
+					   !strcmp(argv[optind + 1], "-h"))) {
+			printf("Usage: hairpin [--pin-dir DIR] [-v] %s %s\n\n%s", commands[i].name,
+			       commands[i].args, commands[i].help);
+			return HP_EXIT_OK;
+		}
+		return commands[i].fn(argc - optind, argv + optind, &opts);
+	}
 	pr_warn("unknown command: `%s' (hairpin --help lists them)", argv[optind]);
 	return HP_EXIT_USAGE;
 }

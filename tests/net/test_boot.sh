@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# What a user installs and what runs at boot:
+#   make install DESTDIR=... puts exactly the program, the man pages, the systemd units, the
+#   example configuration and the bash completion in place, each usable (the man pages render
+#   without warnings, the completion completes, systemd-analyze verify accepts the units);
+#   make uninstall takes all of it away again.
+#   A reboot, modelled: the seed's network with hairpin up is torn down whole (as a reboot
+#   loses every program, map and pin) but for the configuration, built again, and the boot
+#   unit's own ExecStart line is run: the phone's tunnel works again. Then its ExecStop.
+# The unit's commands run with the test's pin dir and configuration path substituted: inside
+# `ip netns exec`, /sys/fs/bpf is a fresh mount per command.
+
+# shellcheck source=tests/net/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+lib_require boot
+lib_require_hairpin boot
+for tool in systemd-analyze groff; do
+	if ! command -v "$tool" >/dev/null; then
+		fail boot "$tool not found (scripts/install-deps installs it)"
+		lib_finish
+	fi
+done
+
+stage=$TEST_DIR/stage
+units=$(cd "$REPO_DIR/systemd" && ls -- *.service.in | sed 's/\.in$//')
+expected=$(
+	{
+		echo usr/local/sbin/hairpin
+		echo usr/local/share/man/man8/hairpin.8
+		echo usr/local/share/man/man5/hairpin.conf.5
+		echo usr/local/share/bash-completion/completions/hairpin
+		echo etc/hairpin/hairpin.conf.example
+		for unit in $units; do echo "usr/local/lib/systemd/system/$unit"; done
+	} | sort
+)
+
+check_cmd "make install DESTDIR" make -s -C "$REPO_DIR" install DESTDIR="$stage"
+installed=$(cd "$stage" && find . -type f | sed 's|^\./||' | sort)
+check "make install puts exactly the expected files in place" \
+	"got: $(echo "$installed" | paste -sd ' ')" test "$installed" = "$expected"
+check "the installed program runs" "--help failed" "$stage/usr/local/sbin/hairpin" --help
+for page in man8/hairpin.8 man5/hairpin.conf.5; do
+	check "man page $page renders without warnings" "groff warned" \
+		sh -c "out=\$(groff -man -Tutf8 -ww -z '$stage/usr/local/share/man/$page' 2>&1) &&
+		       [ -z \"\$out\" ] || { echo \"\$out\"; false; }"
+done
+
+# The completion, driven as bash would: after "hairpin st", it offers status.
+complete_words() {
+	bash -c '. /usr/share/bash-completion/bash_completion && . "$0" &&
+		 COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}
+		 _hairpin && printf "%s\n" "${COMPREPLY[@]}"' \
+		"$stage/usr/local/share/bash-completion/completions/hairpin" "$@"
+}
+check "bash completion completes commands" "got: $(complete_words hairpin st | paste -sd ' ')" \
+	sh -c "[ \"\$(printf '%s\n' '$(complete_words hairpin st)')\" = status ]"
+check "bash completion completes a command's options" \
+	"got: $(complete_words hairpin status --j | paste -sd ' ')" \
+	sh -c "[ \"\$(printf '%s\n' '$(complete_words hairpin status --j)')\" = --json ]"
+
+check_cmd "make uninstall DESTDIR" make -s -C "$REPO_DIR" uninstall DESTDIR="$stage"
+left=$(cd "$stage" && find . -type f)
+check "make uninstall leaves no file behind" "left: $left" test -z "$left"
+
+# systemd-analyze verify wants the ExecStart binary where the unit says: install under a
+# prefix of the test's own (no DESTDIR) and verify what was installed there.
+prefix=$TEST_DIR/prefix
+check_cmd "make install PREFIX" make -s -C "$REPO_DIR" install PREFIX="$prefix" \
+	SYSCONFDIR="$TEST_DIR/etc" UNITDIR="$prefix/lib/systemd/system"
+for unit in $units; do
+	check "systemd-analyze verify $unit" "the unit does not verify" \
+		systemd-analyze verify --man=no "$prefix/lib/systemd/system/$unit"
+done
+
+# ---- a reboot, modelled ----------------------------------------------------------------------
+
+unit=$prefix/lib/systemd/system/hairpin.service
+conf=$TEST_DIR/etc/hairpin/hairpin.conf
+# unit_command KEY: the unit's KEY= command line, run as boot would, in the Pi's namespace.
+unit_command() {
+	local line
+	line=$(sed -n "s/^$1=//p" "$unit")
+	line=${line//"$prefix/sbin/hairpin"/"$HAIRPIN --pin-dir $PIN_DIR"}
+	line=${line//\/etc\/hairpin\/hairpin.conf/$conf}
+	# shellcheck disable=SC2086 # the unit's command line is split as systemd splits it
+	ip netns exec "$NS_PI" $line
+}
+
+if ! topo_up || ! bpffs_mount; then
+	fail boot_network "could not build the network"
+	lib_finish
+fi
+write_config "$conf" auto
+check_cmd "boot: the unit's ExecStart" unit_command ExecStart
+check "boot: the phone's tunnel works" "no handshake" wait_handshake phone 20
+check_cmd "boot: pings through the tunnel" tunnel_works phone
+
+# Everything goes: namespaces, programs, maps, pins. The configuration stays.
+topo_destroy
+bpffs_umount
+if ! topo_up || ! bpffs_mount; then
+	fail boot_network "could not build the network again"
+	lib_finish
+fi
+check "after the reboot, nothing of hairpin is there" "pins or programs survived" \
+	sh -c "! ls '$PIN_DIR' 2>/dev/null | grep -q . &&
+	       ! ip netns exec $NS_PI tc filter show dev lan0 egress | grep -q hp_"
+check_cmd "after the reboot: the unit's ExecStart" unit_command ExecStart
+check "after the reboot: the phone's tunnel works" "no handshake" wait_handshake phone 20
+check_cmd "after the reboot: pings through the tunnel" tunnel_works phone
+check_cmd "the unit's ExecStop" unit_command ExecStop
+check "ExecStop leaves no program and no pin" "something is left" \
+	sh -c "! test -e '$PIN_DIR' && ! ip netns exec $NS_PI tc filter show dev lan0 egress | grep -q hp_"
+
+make -s -C "$REPO_DIR" uninstall PREFIX="$prefix" SYSCONFDIR="$TEST_DIR/etc" \
+	UNITDIR="$prefix/lib/systemd/system" >/dev/null
+lib_finish
