@@ -19,6 +19,8 @@ CFLAGS ?= -O2 -g
 CFLAGS += -Wall -Wextra -Wno-unused-parameter -Werror=implicit-function-declaration \
 	  -std=gnu11 -D_GNU_SOURCE -Iinclude -Iloader -I$(BUILD)
 LDLIBS += $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz)
+# glibc's resolver, for watch's dns: source (res_nquery and the ns_* parser)
+LDLIBS += -lresolv
 
 ifeq ($(V),1)
 Q =
@@ -124,4 +126,6 @@ uninstall:
 clean:
 	rm -rf $(BUILD)
 
+include tests/fuzz/fuzz.mk
+include mk/cross.mk
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -426,7 +426,8 @@ static __always_inline int hairpin_egress(struct __sk_buff *skb)
 	if (!iph)
 		return TC_ACT_OK;
 	config = config_get();
-	if (!config || !is_target_addr(config, iph->saddr))
+	/* No public address known: nothing is rewritten, the replies of old flows neither. */
+	if (!config || !is_target_addr(config, iph->saddr) || !READ_ONCE(config->public_addr))
 		return TC_ACT_OK;
 
 	kind = parse_l4(skb, false, iph, &pkt);

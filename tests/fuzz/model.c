@@ -1,0 +1,698 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The reference model: doc/translation.md, rule by rule, in plain C. It is written from the
+ * rules and not from bpf/ (the point of differential testing is that the two cannot share a
+ * mistake), so each step below names the rule it follows. Byte order: frames are read and
+ * written as big-endian bytes; addresses and ports in keys and values are kept in network
+ * order, as the maps keep them.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <linux/in.h>
+
+#include "model.h"
+
+#define ETH_HLEN 14
+#define ETH_P_IPV4 0x0800
+#define ETH_P_8021Q 0x8100
+#define ETH_P_8021AD 0x88a8
+#define VLAN_HLEN 4
+#define MAX_VLAN_TAGS 2
+
+#define IP_MF 0x2000
+#define IP_OFFSET 0x1fff
+
+#define UDP_HLEN 8
+#define TCP_HLEN 20
+#define ICMP_HLEN 8
+
+/* Offsets inside the headers. */
+#define IPH_TOT_LEN 2
+#define IPH_ID 4
+#define IPH_FRAG_OFF 6
+#define IPH_PROTOCOL 9
+#define IPH_CHECK 10
+#define IPH_SADDR 12
+#define IPH_DADDR 16
+#define L4_SOURCE 0
+#define L4_DEST 2
+#define UDP_CHECK 6
+#define TCP_CHECK 16
+#define ICMP_CHECK 2
+
+/* ---- Bytes --------------------------------------------------------------------------- */
+
+static __u16 get16(const __u8 *p)
+{
+	return p[0] << 8 | p[1];
+}
+
+static void put16(__u8 *p, __u16 v)
+{
+	p[0] = v >> 8;
+	p[1] = v & 0xff;
+}
+
+/* Addresses and ports stay in network order: copy the bytes. */
+static __be32 get_be32(const __u8 *p)
+{
+	__be32 v;
+
+	memcpy(&v, p, 4);
+	return v;
+}
+
+static __be16 get_be16(const __u8 *p)
+{
+	__be16 v;
+
+	memcpy(&v, p, 2);
+	return v;
+}
+
+/* ---- Checksums: RFC 1624 --------------------------------------------------------------- */
+
+/*
+ * One change to the bytes a checksum covers: @len bytes (2 or 4) that were @old and become
+ * @new. Every field hairpin changes starts at an even offset from the start of what its
+ * checksum covers (addresses, ports, checksums), so the words line up.
+ */
+struct change {
+	__u8 old[4], new[4];
+	__u8 len;
+};
+
+/*
+ * RFC 1624, eqn 3: HC' = ~(~HC + ~m + m'), in one's complement arithmetic, for every 16-bit
+ * word m that became m'. Incremental: a checksum that was wrong stays exactly as wrong.
+ */
+static __u16 csum_update(__u16 check, const struct change *changes, int n)
+{
+	__u32 sum = (__u16)~check;
+
+	for (int i = 0; i < n; i++) {
+		for (int w = 0; w < changes[i].len; w += 2) {
+			sum += (__u16)~get16(changes[i].old + w);
+			sum += get16(changes[i].new + w);
+		}
+	}
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return ~sum & 0xffff;
+}
+
+/*
+ * The transport checksum at @p for @changes: UDP's 0 means "no checksum" and stays 0, and an
+ * updated value of 0 is written as 0xffff (RFC 768). Records the checksum's own change in
+ * @self, if not NULL, for a checksum that covers this one (ICMP's).
+ */
+static void l4_csum_update(__u8 *p, __u8 protocol, const struct change *changes, int n,
+			   struct change *self)
+{
+	__u16 old = get16(p), new;
+
+	if (protocol == IPPROTO_UDP && old == 0) {
+		new = 0;
+	} else {
+		new = csum_update(old, changes, n);
+		if (protocol == IPPROTO_UDP && new == 0)
+			new = 0xffff;
+	}
+	put16(p, new);
+	if (self) {
+		put16(self->old, old);
+		put16(self->new, new);
+		self->len = 2;
+	}
+}
+
+/* Write @len bytes of @value at @p and describe the change. */
+static struct change rewrite(__u8 *p, const void *value, __u8 len)
+{
+	struct change c = { .len = len };
+
+	memcpy(c.old, p, len);
+	memcpy(c.new, value, len);
+	memcpy(p, value, len);
+	return c;
+}
+
+/* The IPv4 header checksum at @ip after @changes to its header. */
+static struct change ip_csum_update(__u8 *ip, const struct change *changes, int n)
+{
+	struct change self = { .len = 2 };
+	__u16 old = get16(ip + IPH_CHECK);
+
+	put16(self.old, old);
+	put16(self.new, csum_update(old, changes, n));
+	memcpy(ip + IPH_CHECK, self.new, 2);
+	return self;
+}
+
+/* ---- Parsing a frame ("Parsing a frame", steps 1-7) ------------------------------------ */
+
+enum frame_kind {
+	FRAME_L4,		/* UDP/TCP, a non-fragment or a first fragment */
+	FRAME_NON_FIRST,	/* a non-first fragment of UDP/TCP */
+	FRAME_ICMP_ERROR,
+};
+
+struct parsed {
+	enum frame_kind kind;
+	__u8 *ip;
+	__u32 ip_len;		/* IHL * 4 */
+	__u16 tot_len;
+	__u8 protocol;
+	bool first_fragment;
+	__u8 *l4;		/* UDP/TCP header, FRAME_L4 */
+	/* FRAME_ICMP_ERROR */
+	__u8 *icmp;
+	__u8 *inner_ip;
+	__u8 *inner_l4;
+	__u8 inner_protocol;
+	bool inner_l4_check;	/* the inner transport checksum is inside the frame */
+};
+
+/* Whether [@start, @start + @len) of the frame lies inside the frame and inside tot_len. */
+static bool inside(const __u8 *frame, __u32 frame_len, const __u8 *ip, __u16 tot_len,
+		   const __u8 *start, __u32 len)
+{
+	__u32 off = start - frame, ip_off = start - ip;
+
+	return off + len <= frame_len && ip_off + len <= tot_len;
+}
+
+static __u32 l4_header_len(__u8 protocol)
+{
+	return protocol == IPPROTO_UDP ? UDP_HLEN : TCP_HLEN;
+}
+
+static bool is_icmp_error(__u8 type)
+{
+	/* icmp_is_err(): destination unreachable, source quench, redirect, time exceeded,
+	 * parameter problem.
+	 */
+	return type == 3 || type == 4 || type == 5 || type == 11 || type == 12;
+}
+
+/* Steps 1-7; false: the frame is not ours. */
+static bool parse(__u8 *frame, __u32 len, struct parsed *p)
+{
+	__u32 off = ETH_HLEN, tags = 0;
+	__u16 ethertype, frag_off;
+	__u8 *ip;
+
+	memset(p, 0, sizeof(*p));
+	/* 1. Ethernet, then up to two VLAN tags. */
+	if (len < ETH_HLEN)
+		return false;
+	ethertype = get16(frame + 12);
+	while (ethertype == ETH_P_8021Q || ethertype == ETH_P_8021AD) {
+		if (tags == MAX_VLAN_TAGS)
+			return false;	/* a third tag */
+		if (off + VLAN_HLEN > len)
+			return false;
+		ethertype = get16(frame + off + 2);
+		off += VLAN_HLEN;
+		tags++;
+	}
+	/* 2. IPv4 only. */
+	if (ethertype != ETH_P_IPV4)
+		return false;
+	/* 3. The IPv4 header. */
+	if (off + 20 > len)
+		return false;
+	ip = frame + off;
+	if (ip[0] >> 4 != 4 || (ip[0] & 0xf) < 5)
+		return false;
+	p->ip = ip;
+	p->ip_len = (ip[0] & 0xf) * 4;
+	p->tot_len = get16(ip + IPH_TOT_LEN);
+	if (off + p->ip_len > len || p->tot_len < p->ip_len)
+		return false;
+	p->protocol = ip[IPH_PROTOCOL];
+	/* 4. The header checksum is not verified. 5. Fragments. */
+	frag_off = get16(ip + IPH_FRAG_OFF);
+	p->first_fragment = (frag_off & IP_MF) && !(frag_off & IP_OFFSET);
+	if (p->protocol == IPPROTO_UDP || p->protocol == IPPROTO_TCP) {
+		/* 6. The transport header, unless a non-first fragment. */
+		if (frag_off & IP_OFFSET) {
+			p->kind = FRAME_NON_FIRST;
+			return true;
+		}
+		p->l4 = ip + p->ip_len;
+		if (!inside(frame, len, ip, p->tot_len, p->l4, l4_header_len(p->protocol)))
+			return false;
+		p->kind = FRAME_L4;
+		return true;
+	}
+	if (p->protocol != IPPROTO_ICMP)
+		return false;
+	/* 7. ICMP errors. */
+	p->icmp = ip + p->ip_len;
+	if (!inside(frame, len, ip, p->tot_len, p->icmp, ICMP_HLEN))
+		return false;
+	if (!is_icmp_error(p->icmp[0]))
+		return false;
+	if (frag_off & (IP_MF | IP_OFFSET))
+		return false;
+	p->inner_ip = p->icmp + ICMP_HLEN;
+	if (!inside(frame, len, ip, p->tot_len, p->inner_ip, 20))
+		return false;
+	if (p->inner_ip[0] >> 4 != 4 || (p->inner_ip[0] & 0xf) < 5)
+		return false;
+	if (!inside(frame, len, ip, p->tot_len, p->inner_ip, (p->inner_ip[0] & 0xf) * 4))
+		return false;
+	p->inner_protocol = p->inner_ip[IPH_PROTOCOL];
+	if (p->inner_protocol != IPPROTO_UDP && p->inner_protocol != IPPROTO_TCP)
+		return false;
+	p->inner_l4 = p->inner_ip + (p->inner_ip[0] & 0xf) * 4;
+	if (!inside(frame, len, ip, p->tot_len, p->inner_l4, 8))
+		return false;
+	/* UDP's checksum is in its first 8 bytes; TCP's only with the whole header. */
+	p->inner_l4_check = inside(frame, len, ip, p->tot_len, p->inner_l4,
+				   l4_header_len(p->inner_protocol));
+	p->kind = FRAME_ICMP_ERROR;
+	return true;
+}
+
+/* ---- State --------------------------------------------------------------------------- */
+
+static const struct model_forward *find_forward(const struct model *m, __u8 protocol,
+						__be16 port)
+{
+	for (int i = 0; i < m->config.n_forwards; i++) {
+		const struct model_forward *f = &m->config.forwards[i];
+
+		if (f->key.protocol == protocol && f->key.port == port)
+			return f;
+	}
+	return NULL;
+}
+
+static bool source_allowed(const struct model *m, __be32 saddr)
+{
+	__u32 addr = __builtin_bswap32(saddr);
+
+	if (m->config.any_source)
+		return true;
+	for (int i = 0; i < m->config.n_prefixes; i++) {
+		const struct model_prefix *pf = &m->config.prefixes[i];
+		__u32 mask = pf->len ? ~0U << (32 - pf->len) : 0;
+
+		if ((addr & mask) == (__builtin_bswap32(pf->addr) & mask))
+			return true;
+	}
+	return false;
+}
+
+static bool is_target(const struct model *m, __be32 addr)
+{
+	for (int i = 0; i < m->config.n_targets; i++) {
+		if (m->config.targets[i] == addr)
+			return true;
+	}
+	return false;
+}
+
+const struct model_flow *model_find_flow(const struct model *m, const struct hp_flow_key *key)
+{
+	for (int i = 0; i < m->n_flows; i++) {
+		if (!memcmp(&m->flows[i].key, key, sizeof(*key)))
+			return &m->flows[i];
+	}
+	return NULL;
+}
+
+const struct model_frag *model_find_frag(const struct model *m, const struct hp_frag_key *key)
+{
+	for (int i = 0; i < m->n_frags; i++) {
+		if (!memcmp(&m->frags[i].key, key, sizeof(*key)))
+			return &m->frags[i];
+	}
+	return NULL;
+}
+
+/* Grow @*array of @size-byte entries to hold one more; false when out of memory. */
+static bool reserve(void **array, int n, int *cap, size_t size)
+{
+	void *bigger;
+	int new_cap;
+
+	if (n < *cap)
+		return true;
+	new_cap = *cap ? *cap * 2 : 256;
+	bigger = realloc(*array, new_cap * size);
+	if (!bigger)
+		return false;
+	*array = bigger;
+	*cap = new_cap;
+	return true;
+}
+
+static void put_flow(struct model *m, const struct hp_flow_key *key, const struct hp_flow *value)
+{
+	struct model_flow *f = (struct model_flow *)model_find_flow(m, key);
+
+	if (!f) {
+		if (!reserve((void **)&m->flows, m->n_flows, &m->cap_flows, sizeof(*m->flows)))
+			abort();
+		f = &m->flows[m->n_flows++];
+		f->key = *key;
+	}
+	f->value = *value;
+}
+
+static void put_frag(struct model *m, const struct hp_frag_key *key, __be32 addr)
+{
+	struct model_frag *f = (struct model_frag *)model_find_frag(m, key);
+
+	if (!f) {
+		if (!reserve((void **)&m->frags, m->n_frags, &m->cap_frags, sizeof(*m->frags)))
+			abort();
+		f = &m->frags[m->n_frags++];
+		f->key = *key;
+	}
+	f->value = (struct hp_frag){ .addr = addr };
+}
+
+static struct hp_stats *stats_slot(struct model *m, __u32 index)
+{
+	for (int i = 0; i < m->n_stats; i++) {
+		if (m->stats[i].index == index)
+			return &m->stats[i].stats;
+	}
+	if (m->n_stats == (int)(sizeof(m->stats) / sizeof(m->stats[0])))
+		abort();	/* more slots than a scenario's forwards can use */
+	m->stats[m->n_stats] = (struct model_stats){ .index = index };
+	return &m->stats[m->n_stats++].stats;
+}
+
+struct hp_stats model_stats(const struct model *m, __u32 index)
+{
+	for (int i = 0; i < m->n_stats; i++) {
+		if (m->stats[i].index == index)
+			return m->stats[i].stats;
+	}
+	return (struct hp_stats){ 0 };
+}
+
+static struct hp_frag_key frag_key(const struct parsed *p, enum hp_direction direction)
+{
+	return (struct hp_frag_key){
+		.saddr = get_be32(p->ip + IPH_SADDR),
+		.daddr = get_be32(p->ip + IPH_DADDR),
+		.id = get_be16(p->ip + IPH_ID),
+		.protocol = p->protocol,
+		.direction = direction,
+	};
+}
+
+/* ---- Rewriting ----------------------------------------------------------------------- */
+
+/*
+ * UDP/TCP: the address at @addr_off of the IPv4 header becomes @addr and the port at
+ * @port_off of the transport header @port. The IPv4 checksum follows the address; the
+ * transport checksum follows both (the address through the pseudo-header).
+ */
+static void nat_l4(const struct parsed *p, __u32 addr_off, __be32 addr, __u32 port_off,
+		   __be16 port)
+{
+	struct change changes[2];
+	__u32 check_off = p->protocol == IPPROTO_UDP ? UDP_CHECK : TCP_CHECK;
+
+	changes[0] = rewrite(p->ip + addr_off, &addr, 4);
+	changes[1] = rewrite(p->l4 + port_off, &port, 2);
+	ip_csum_update(p->ip, changes, 1);
+	l4_csum_update(p->l4 + check_off, p->protocol, changes, 2, NULL);
+}
+
+/* A non-first fragment: the address at @addr_off becomes @addr; only the IPv4 checksum. */
+static void nat_fragment(const struct parsed *p, __u32 addr_off, __be32 addr)
+{
+	struct change change = rewrite(p->ip + addr_off, &addr, 4);
+
+	ip_csum_update(p->ip, &change, 1);
+}
+
+/*
+ * An ICMP error: the inner address at @inner_addr_off becomes @addr and the inner port at
+ * @inner_port_off @port; the inner IPv4 checksum, the inner transport checksum when it is in
+ * the frame, and the ICMP checksum over all of these follow, as nf_nat_icmp_reply_translation
+ * leaves them.
+ */
+static void nat_icmp_inner(const struct parsed *p, __u32 inner_addr_off, __be32 addr,
+			   __u32 inner_port_off, __be16 port)
+{
+	struct change inner[2], icmp[4];
+	int n_icmp = 0;
+
+	inner[0] = rewrite(p->inner_ip + inner_addr_off, &addr, 4);
+	inner[1] = rewrite(p->inner_l4 + inner_port_off, &port, 2);
+	icmp[n_icmp++] = inner[0];
+	icmp[n_icmp++] = inner[1];
+	icmp[n_icmp++] = ip_csum_update(p->inner_ip, inner, 1);
+	if (p->inner_l4_check) {
+		__u32 check_off = p->inner_protocol == IPPROTO_UDP ? UDP_CHECK : TCP_CHECK;
+
+		l4_csum_update(p->inner_l4 + check_off, p->inner_protocol, inner, 2,
+			       &icmp[n_icmp++]);
+	}
+	put16(p->icmp + ICMP_CHECK, csum_update(get16(p->icmp + ICMP_CHECK), icmp, n_icmp));
+}
+
+/* ---- Ingress ------------------------------------------------------------------------- */
+
+static enum model_action ingress_l4(struct model *m, const struct parsed *p)
+{
+	__be32 saddr = get_be32(p->ip + IPH_SADDR);
+	__be16 sport = get_be16(p->l4 + L4_SOURCE), dport = get_be16(p->l4 + L4_DEST);
+	const struct model_forward *fwd = find_forward(m, p->protocol, dport);
+	struct hp_flow_key key;
+	struct hp_flow value;
+	struct hp_stats *stats;
+
+	if (!fwd)
+		return MODEL_UNCHANGED;
+	if (!source_allowed(m, saddr))
+		return MODEL_UNCHANGED;
+	key = (struct hp_flow_key){
+		.client_addr = saddr,
+		.target_addr = fwd->value.target_addr,
+		.client_port = sport,
+		.target_port = fwd->value.target_port,
+		.protocol = p->protocol,
+	};
+	value = (struct hp_flow){
+		.public_addr = m->config.public_addr,
+		.public_port = dport,
+		.stats_index = fwd->value.stats_index,
+	};
+	put_flow(m, &key, &value);
+	if (p->first_fragment) {
+		struct hp_frag_key fkey = frag_key(p, HP_DIR_INGRESS);
+
+		put_frag(m, &fkey, fwd->value.target_addr);
+	}
+	nat_l4(p, IPH_DADDR, fwd->value.target_addr, L4_DEST, fwd->value.target_port);
+	stats = stats_slot(m, fwd->value.stats_index);
+	stats->to_target_packets++;
+	stats->to_target_bytes += p->tot_len;
+	return MODEL_NAT_L4;
+}
+
+static enum model_action ingress_non_first(struct model *m, const struct parsed *p)
+{
+	struct hp_frag_key key = frag_key(p, HP_DIR_INGRESS);
+	const struct model_frag *frag = model_find_frag(m, &key);
+
+	if (!frag)
+		return MODEL_UNCHANGED;
+	nat_fragment(p, IPH_DADDR, frag->value.addr);
+	return MODEL_NAT_FRAG;
+}
+
+/* An error about a reply hairpin rewrote: inner (public:P -> C:Q). */
+static enum model_action ingress_icmp(struct model *m, const struct parsed *p)
+{
+	__be32 inner_saddr = get_be32(p->inner_ip + IPH_SADDR);
+	__be32 inner_daddr = get_be32(p->inner_ip + IPH_DADDR);
+	__be16 inner_sport = get_be16(p->inner_l4 + L4_SOURCE);
+	__be16 inner_dport = get_be16(p->inner_l4 + L4_DEST);
+	const struct model_forward *fwd;
+	const struct model_flow *flow;
+	struct hp_flow_key key;
+	struct change outer;
+
+	if (inner_saddr != m->config.public_addr)
+		return MODEL_UNCHANGED;
+	fwd = find_forward(m, p->inner_protocol, inner_sport);
+	if (!fwd)
+		return MODEL_UNCHANGED;
+	key = (struct hp_flow_key){
+		.client_addr = inner_daddr,
+		.target_addr = fwd->value.target_addr,
+		.client_port = inner_dport,
+		.target_port = fwd->value.target_port,
+		.protocol = p->inner_protocol,
+	};
+	flow = model_find_flow(m, &key);
+	if (!flow || flow->value.public_addr != m->config.public_addr ||
+	    flow->value.public_port != inner_sport)
+		return MODEL_UNCHANGED;
+	outer = rewrite(p->ip + IPH_DADDR, &fwd->value.target_addr, 4);
+	ip_csum_update(p->ip, &outer, 1);
+	nat_icmp_inner(p, IPH_SADDR, fwd->value.target_addr, L4_SOURCE, fwd->value.target_port);
+	return MODEL_NAT_ICMP;
+}
+
+enum model_verdict model_ingress(struct model *m, __u8 *frame, __u32 len,
+				 enum model_action *action)
+{
+	enum model_action done = MODEL_NOT_OURS;
+	struct parsed p;
+
+	if (parse(frame, len, &p)) {
+		done = MODEL_UNCHANGED;
+		/* Only frames to the public address, and only when it is known. */
+		if (m->config.public_addr && get_be32(p.ip + IPH_DADDR) == m->config.public_addr) {
+			if (p.kind == FRAME_L4)
+				done = ingress_l4(m, &p);
+			else if (p.kind == FRAME_NON_FIRST)
+				done = ingress_non_first(m, &p);
+			else
+				done = ingress_icmp(m, &p);
+		}
+	}
+	if (action)
+		*action = done;
+	return MODEL_PASS;
+}
+
+/* ---- Egress -------------------------------------------------------------------------- */
+
+static enum model_action egress_l4(struct model *m, const struct parsed *p)
+{
+	struct hp_flow_key key = {
+		.client_addr = get_be32(p->ip + IPH_DADDR),
+		.target_addr = get_be32(p->ip + IPH_SADDR),
+		.client_port = get_be16(p->l4 + L4_DEST),
+		.target_port = get_be16(p->l4 + L4_SOURCE),
+		.protocol = p->protocol,
+	};
+	const struct model_flow *flow = model_find_flow(m, &key);
+	struct hp_stats *stats;
+
+	if (!flow)
+		return MODEL_UNCHANGED;
+	if (p->first_fragment) {
+		struct hp_frag_key fkey = frag_key(p, HP_DIR_EGRESS);
+
+		put_frag(m, &fkey, flow->value.public_addr);
+	}
+	nat_l4(p, IPH_SADDR, flow->value.public_addr, L4_SOURCE, flow->value.public_port);
+	stats = stats_slot(m, flow->value.stats_index);
+	stats->to_client_packets++;
+	stats->to_client_bytes += p->tot_len;
+	return MODEL_NAT_L4;
+}
+
+static enum model_action egress_non_first(struct model *m, const struct parsed *p)
+{
+	struct hp_frag_key key = frag_key(p, HP_DIR_EGRESS);
+	const struct model_frag *frag = model_find_frag(m, &key);
+
+	if (!frag)
+		return MODEL_UNCHANGED;
+	nat_fragment(p, IPH_SADDR, frag->value.addr);
+	return MODEL_NAT_FRAG;
+}
+
+/* An error the target raises about a client's packet: inner (C:Q -> T:R). */
+static enum model_action egress_icmp(struct model *m, const struct parsed *p)
+{
+	struct hp_flow_key key = {
+		.client_addr = get_be32(p->inner_ip + IPH_SADDR),
+		.target_addr = get_be32(p->inner_ip + IPH_DADDR),
+		.client_port = get_be16(p->inner_l4 + L4_SOURCE),
+		.target_port = get_be16(p->inner_l4 + L4_DEST),
+		.protocol = p->inner_protocol,
+	};
+	const struct model_flow *flow = model_find_flow(m, &key);
+
+	if (!flow)
+		return MODEL_UNCHANGED;
+	/* The client must see the error come from the address it dialled. */
+	if (get_be32(p->ip + IPH_SADDR) == key.target_addr) {
+		struct change outer = rewrite(p->ip + IPH_SADDR, &flow->value.public_addr, 4);
+
+		ip_csum_update(p->ip, &outer, 1);
+	}
+	nat_icmp_inner(p, IPH_DADDR, flow->value.public_addr, L4_DEST, flow->value.public_port);
+	return MODEL_NAT_ICMP;
+}
+
+enum model_verdict model_egress(struct model *m, __u8 *frame, __u32 len,
+				enum model_action *action)
+{
+	enum model_action done = MODEL_NOT_OURS;
+	struct parsed p;
+
+	if (parse(frame, len, &p)) {
+		done = MODEL_UNCHANGED;
+		/* "public 0 means unknown, and then nothing is rewritten"; only from a target. */
+		if (m->config.public_addr && is_target(m, get_be32(p.ip + IPH_SADDR))) {
+			if (p.kind == FRAME_L4)
+				done = egress_l4(m, &p);
+			else if (p.kind == FRAME_NON_FIRST)
+				done = egress_non_first(m, &p);
+			else
+				done = egress_icmp(m, &p);
+		}
+	}
+	if (action)
+		*action = done;
+	return MODEL_PASS;
+}
+
+/* ---- Life cycle ---------------------------------------------------------------------- */
+
+int model_init(struct model *m, const struct model_config *config)
+{
+	memset(m, 0, sizeof(*m));
+	m->config = *config;
+	return 0;
+}
+
+void model_free(struct model *m)
+{
+	free(m->flows);
+	free(m->frags);
+	memset(m, 0, sizeof(*m));
+}
+
+void model_reset(struct model *m, const struct model_config *config)
+{
+	m->config = *config;
+	m->n_flows = 0;
+	m->n_frags = 0;
+	m->n_stats = 0;
+}
+
+void model_set_public(struct model *m, __be32 public_addr)
+{
+	m->config.public_addr = public_addr;
+}
+
+const char *model_action_name(enum model_action action)
+{
+	static const char *const names[MODEL_N_ACTIONS] = {
+		[MODEL_NOT_OURS] = "not-ours",
+		[MODEL_UNCHANGED] = "unchanged",
+		[MODEL_NAT_L4] = "nat-l4",
+		[MODEL_NAT_FRAG] = "nat-frag",
+		[MODEL_NAT_ICMP] = "nat-icmp",
+	};
+
+	return action < MODEL_N_ACTIONS ? names[action] : "?";
+}
