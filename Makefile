@@ -126,6 +126,7 @@ uninstall:
 clean:
 	rm -rf $(BUILD)
 
+include bench/bench.mk
 include tests/fuzz/fuzz.mk
 include mk/cross.mk
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -65,13 +65,15 @@ static __always_inline int nat_rewrite_xdp(struct xdp_md *ctx, const struct pack
 }
 
 /*
- * tc: bpf_skb_store_bytes() and the csum helpers, because only they keep the skb's checksum
+ * tc: bpf_skb_store_bytes() and the L4 csum helper, because only it keeps the skb's checksum
  * state right: with CHECKSUM_PARTIAL (a reply the local stack sent with offload on) the L4
  * field holds the pseudo-header sum and only an address change may touch it; with
  * CHECKSUM_COMPLETE, skb->csum must follow the pseudo-header change (BPF_F_PSEUDO_HDR).
  * BPF_F_MARK_MANGLED_0 gives UDP its RFC 768 zero rule. A UDP checksum of 0 then stays 0 and
  * nothing in the packet offsets the port change, so with CHECKSUM_COMPLETE skb->csum has to
  * follow it (BPF_F_RECOMPUTE_CSUM); every other change is offset by a checksum field's.
+ * The IPv4 checksum needs no helper: it is computed here and stored with the addresses in
+ * one write (bytes 10 to 19 of the header), whose sum does not change.
  */
 static __always_inline int nat_rewrite_skb(struct __sk_buff *skb, const struct packet *pkt,
 					   enum nat_side side, __be32 addr, __be16 port)
@@ -81,10 +83,18 @@ static __always_inline int nat_rewrite_skb(struct __sk_buff *skb, const struct p
 	__u64 l4_flags = pkt->protocol == IPPROTO_UDP ? BPF_F_MARK_MANGLED_0 : 0;
 	__u64 port_flags = pkt->protocol == IPPROTO_UDP && !pkt->l4_check ? BPF_F_RECOMPUTE_CSUM : 0;
 	__u32 check_off = l4_csum_off(pkt);
+	struct {
+		__sum16 check;
+		__be32 saddr;
+		__be32 daddr;
+	} __attribute__((packed)) ip_tail = {
+		.check = csum_apply(pkt->ip_check, csum_delta32(old_addr, addr)),
+		.saddr = side == NAT_SOURCE ? addr : pkt->saddr,
+		.daddr = side == NAT_SOURCE ? pkt->daddr : addr,
+	};
 
-	if (bpf_skb_store_bytes(skb, ip_addr_off(pkt->l3_off, side), &addr, sizeof(addr), 0) ||
-	    bpf_l3_csum_replace(skb, pkt->l3_off + offsetof(struct iphdr, check), old_addr, addr,
-				sizeof(addr)) ||
+	if (bpf_skb_store_bytes(skb, pkt->l3_off + offsetof(struct iphdr, check), &ip_tail,
+				sizeof(ip_tail), 0) ||
 	    bpf_l4_csum_replace(skb, check_off, old_addr, addr,
 				l4_flags | BPF_F_PSEUDO_HDR | sizeof(addr)) ||
 	    bpf_skb_store_bytes(skb, port_off(pkt->l4_off, side), &port, sizeof(port),
