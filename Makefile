@@ -105,6 +105,8 @@ SYSCONFDIR ?= /etc
 MANDIR = $(PREFIX)/share/man
 COMPLETIONDIR = $(PREFIX)/share/bash-completion/completions
 UNITS := $(notdir $(basename $(wildcard systemd/*.service.in)))
+DOCDIR = $(PREFIX)/share/doc/hairpin
+CONTRIB := $(shell find contrib -type f 2>/dev/null)
 UNITDIR ?= $(if $(filter /usr,$(PREFIX)),/lib/systemd/system,$(PREFIX)/lib/systemd/system)
 
 install: all
@@ -117,11 +119,15 @@ install: all
 	done
 	install -D -m 0644 hairpin.conf.example $(DESTDIR)$(SYSCONFDIR)/hairpin/hairpin.conf.example
 	install -D -m 0644 completion/hairpin $(DESTDIR)$(COMPLETIONDIR)/hairpin
+	for hook in $(CONTRIB); do \
+		install -D -m 0755 $$hook $(DESTDIR)$(DOCDIR)/$$hook || exit 1; \
+	done
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/hairpin $(DESTDIR)$(MANDIR)/man8/hairpin.8 \
 	      $(DESTDIR)$(MANDIR)/man5/hairpin.conf.5 $(addprefix $(DESTDIR)$(UNITDIR)/,$(UNITS)) \
-	      $(DESTDIR)$(SYSCONFDIR)/hairpin/hairpin.conf.example $(DESTDIR)$(COMPLETIONDIR)/hairpin
+	      $(DESTDIR)$(SYSCONFDIR)/hairpin/hairpin.conf.example $(DESTDIR)$(COMPLETIONDIR)/hairpin \
+	      $(addprefix $(DESTDIR)$(DOCDIR)/,$(CONTRIB))
 
 clean:
 	rm -rf $(BUILD)

@@ -36,6 +36,13 @@ struct span {
 
 static const struct span no_text;	/* no quote in the message */
 
+static const char *const addr_from_names[] = {
+	[HP_ADDR_FROM_NONE] = "none",
+	[HP_ADDR_FROM_DNS] = "dns",
+	[HP_ADDR_FROM_NATPMP] = "natpmp",
+	[HP_ADDR_FROM_INTERFACE] = "interface",
+};
+
 static const char *const mode_names[] = {
 	[HP_CONFIG_MODE_AUTO] = "auto",
 	[HP_CONFIG_MODE_XDP] = "xdp",
@@ -170,6 +177,66 @@ static const char *ifname_check(struct span name)
 		if (is_blank(c) || c == 0xa0)
 			return "contains a space";
 	}
+	return NULL;
+}
+
+/* Whether @t starts with @prefix, case-insensitively; *rest is what follows, trimmed. */
+static bool span_prefix(struct span t, const char *prefix, struct span *rest)
+{
+	size_t n = strlen(prefix);
+
+	if (t.len < n || strncasecmp(t.s, prefix, n))
+		return false;
+	*rest = span_trim(span_make(t.s + n, t.len - n));
+	return true;
+}
+
+/*
+ * A host name as a dynamic-DNS provider hands them out (RFC 1123 section 2.1): labels of
+ * letters, digits and '-', 1 to 63 characters, not starting or ending with '-', 253
+ * characters in all, one trailing dot allowed. It must have a dot: the resolver is asked for
+ * the name as written, with no search list. The last label may not be all digits (RFC 3696
+ * section 2), which also turns away an address written where a name belongs. Returns NULL, or
+ * what is wrong; *name loses its trailing dot.
+ */
+static const char *dns_name_check(struct span *name)
+{
+	size_t i, label_start = 0;
+	bool numeric = true;
+
+	if (name->len && name->s[name->len - 1] == '.')
+		name->len--;
+	if (!name->len)
+		return "has an empty DNS name";
+	if (name->len > HP_CONFIG_DNS_NAME_MAX)
+		return "DNS name is longer than 253 characters";
+	for (i = 0; i <= name->len; i++) {
+		unsigned char c = i < name->len ? name->s[i] : '.';
+
+		if (c == '.') {
+			size_t len = i - label_start;
+
+			if (!len)
+				return "DNS name has an empty label";
+			if (len > 63)
+				return "DNS name has a label longer than 63 characters";
+			if (name->s[label_start] == '-' || name->s[i - 1] == '-')
+				return "DNS name has a label that starts or ends with '-'";
+			if (i < name->len)
+				numeric = true;
+			label_start = i + 1;
+			continue;
+		}
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '-'))
+			return "DNS name has a character other than a letter, digit, '-' or '.'";
+		if (c < '0' || c > '9')
+			numeric = false;
+	}
+	if (!memchr(name->s, '.', name->len))
+		return "DNS name has no dot (a fully qualified name is needed)";
+	if (numeric)
+		return "DNS name ends in an all-numeric label (an address goes in PublicAddress)";
 	return NULL;
 }
 
@@ -344,6 +411,39 @@ static int parse_local_address(struct hp_config_file *conf, const struct config_
 	return 0;
 }
 
+/* dns:NAME | natpmp | interface:NAME */
+static int parse_public_address_from(struct hp_config_file *conf, const struct config_key *key,
+				     struct span value)
+{
+	struct span name;
+	const char *wrong;
+
+	if (span_is(value, "natpmp")) {
+		conf->addr_from = HP_ADDR_FROM_NATPMP;
+	} else if (span_prefix(value, "dns:", &name)) {
+		wrong = dns_name_check(&name);
+		if (wrong)
+			return config_error(conf, conf->lineno, value, "%s %s", key->name, wrong);
+		conf->addr_from = HP_ADDR_FROM_DNS;
+	} else if (span_prefix(value, "interface:", &name)) {
+		wrong = name.len ? ifname_check(name) : "is empty";
+		if (wrong)
+			return config_error(conf, conf->lineno, value, "%s interface name %s",
+					    key->name, wrong);
+		conf->addr_from = HP_ADDR_FROM_INTERFACE;
+	} else {
+		return config_error(conf, conf->lineno, value,
+				    "%s is not dns:NAME, natpmp or interface:NAME", key->name);
+	}
+	if (conf->addr_from != HP_ADDR_FROM_NATPMP) {
+		/* Both checks above bound the length: 253 and 15 characters. */
+		memcpy(conf->addr_from_name, name.s, name.len);
+		conf->addr_from_name[name.len] = '\0';
+	}
+	conf->addr_from_line = conf->lineno;
+	return 0;
+}
+
 /* The [Forward] section being read: section_header() has made it. */
 static struct hp_config_forward *current_forward(struct hp_config_file *conf)
 {
@@ -404,6 +504,7 @@ static const struct config_key interface_keys[] = {
 	{ "PublicAddress", parse_public_address },
 	{ "LocalAddress", parse_local_address },
 	{ "AllowedSources", parse_allowed_sources },
+	{ "PublicAddressFrom", parse_public_address_from },
 };
 
 static const struct config_key forward_keys[] = {
@@ -570,6 +671,12 @@ int config_finish(struct hp_config_file *conf)
 	if (!conf->n_forwards)
 		return config_error(conf, 0, no_text,
 				    "no [Forward] section (at least one is needed)");
+	/* A Device is the LAN: an address on it is what plan_public_addr_problem() refuses. */
+	if (conf->addr_from == HP_ADDR_FROM_INTERFACE &&
+	    device_listed(conf, span_str(conf->addr_from_name)))
+		return config_error(conf, conf->addr_from_line, span_str(conf->addr_from_name),
+				    "PublicAddressFrom names a Device, which is the LAN, not the "
+				    "interface that holds the public address");
 	return check_forwards(conf);
 }
 
@@ -621,6 +728,13 @@ const char *config_mode_name(enum hp_config_mode mode)
 {
 	if ((unsigned int)mode < ARRAY_SIZE(mode_names))
 		return mode_names[mode];
+	return "unknown";
+}
+
+const char *config_addr_from_name(enum hp_config_addr_from from)
+{
+	if ((unsigned int)from < ARRAY_SIZE(addr_from_names))
+		return addr_from_names[from];
 	return "unknown";
 }
 

@@ -25,6 +25,17 @@ enum hp_config_mode {
 	HP_CONFIG_MODE_TC,
 };
 
+/* PublicAddressFrom: where `hairpin watch` takes the public address from; `up` ignores it. */
+enum hp_config_addr_from {
+	HP_ADDR_FROM_NONE = 0,
+	HP_ADDR_FROM_DNS,	/* dns:NAME, the dynamic-DNS name the clients dial */
+	HP_ADDR_FROM_NATPMP,	/* natpmp: the default gateway, asked with NAT-PMP */
+	HP_ADDR_FROM_INTERFACE,	/* interface:NAME, a local interface that holds it (ppp0) */
+};
+
+/* The longest DNS name, without the trailing dot (RFC 1035 section 2.3.4, as text). */
+#define HP_CONFIG_DNS_NAME_MAX 253
+
 struct hp_config_forward {
 	__u8 protocol;		/* IPPROTO_UDP or IPPROTO_TCP */
 	__u16 port;		/* host order */
@@ -61,6 +72,12 @@ struct hp_config_file {
 	__be32 local_addr;
 	int local_addr_line;
 
+	/* PublicAddressFrom; with PublicAddress too, PublicAddress is the starting value */
+	enum hp_config_addr_from addr_from;
+	char addr_from_name[HP_CONFIG_DNS_NAME_MAX + 1];	/* DNS name (no trailing dot) or
+								   interface name; "" for natpmp */
+	int addr_from_line;
+
 	/* AllowedSources; none: any source */
 	struct hp_config_source sources[HP_CONFIG_MAX_SOURCES];
 	int n_sources;
@@ -89,6 +106,8 @@ int config_finish(struct hp_config_file *conf);
 int config_load(struct hp_config_file *conf, const char *path);
 
 const char *config_mode_name(enum hp_config_mode mode);
+/* "dns", "natpmp", "interface" ("none" for HP_ADDR_FROM_NONE), as PublicAddressFrom spells it. */
+const char *config_addr_from_name(enum hp_config_addr_from from);
 
 /*
  * An address as PublicAddress takes it, for set-public-ip: NULL when @text is one, else what

@@ -40,7 +40,8 @@ static const struct {
 	  "changes nothing.\n" },
 	{ "watch", watch_main, "[CONFIG]", "keep the public address current from PublicAddressFrom",
 	  "Runs until stopped, keeping the running instance's public address current from\n"
-	  "PublicAddressFrom in CONFIG (dns:NAME, natpmp or interface:NAME).\n" },
+	  "PublicAddressFrom in CONFIG (dns:NAME, natpmp or interface:NAME). SIGHUP asks the\n"
+	  "source again at once; SIGTERM or SIGINT end it.\n" },
 	{ "monitor", monitor_main, "[--count N]", "print translations as they happen",
 	  "Prints one line per translation as it happens, until interrupted or N lines. The\n"
 	  "programs report only while a monitor runs.\n" },

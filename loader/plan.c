@@ -132,11 +132,10 @@ const char *plan_public_addr_problem(__be32 addr, char devices[][IF_NAMESIZE], i
 	static char why[64 + IF_NAMESIZE];
 	bool yes;
 
-	if (!netdev_is_local_ipv4(addr, &yes) && yes)
-		return "is an address of this host";
 	for (int i = 0; i < n_devices; i++) {
 		if (!netdev_ipv4_on_link(devices[i], addr, &yes) && yes) {
-			snprintf(why, sizeof(why), "is on the LAN of Device %s", devices[i]);
+			snprintf(why, sizeof(why), "is on the LAN of Device %.*s", IF_NAMESIZE - 1,
+				 devices[i]);
 			return why;
 		}
 	}

@@ -47,9 +47,10 @@ struct hp_plan {
 int plan_make(const struct hp_config_file *conf, struct hp_plan *plan);
 
 /*
- * Whether @addr can serve as the public address for @devices: not an address of this host,
- * and not on the LAN of a Device, where rewriting it would take it from the hosts that have
- * it. NULL, or what is wrong.
+ * Whether @addr can serve as the public address for @devices: not on the LAN of a Device (a
+ * Device's own addresses included), where rewriting it would take it from the hosts that
+ * have it. An address of another interface of this host is fine: a gateway whose own ppp0
+ * holds the public address. NULL, or what is wrong.
  */
 const char *plan_public_addr_problem(__be32 addr, char devices[][IF_NAMESIZE], int n_devices);
 

@@ -3,7 +3,7 @@
 #
 # What a user installs and what runs at boot:
 #   make install DESTDIR=... puts exactly the program, the man pages, the systemd units, the
-#   example configuration and the bash completion in place, each usable (the man pages render
+#   example configuration, the bash completion and the hooks of contrib/ in place, each usable (the man pages render
 #   without warnings, the completion completes, systemd-analyze verify accepts the units);
 #   make uninstall takes all of it away again.
 #   A reboot, modelled: the seed's network with hairpin up is torn down whole (as a reboot
@@ -34,6 +34,7 @@ expected=$(
 		echo usr/local/share/bash-completion/completions/hairpin
 		echo etc/hairpin/hairpin.conf.example
 		for unit in $units; do echo "usr/local/lib/systemd/system/$unit"; done
+		(cd "$REPO_DIR" && find contrib -type f) | sed 's|^|usr/local/share/doc/hairpin/|'
 	} | sort
 )
 

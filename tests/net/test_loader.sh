@@ -120,11 +120,19 @@ expect_exit "a public address on the LAN is refused" 2 \
 unchanged "a refused public address changes nothing" "$before"
 expect_exit "set-public-ip refuses a LAN address" 2 "on the LAN of Device lan0" \
 	hairpin set-public-ip 192.0.2.50
-expect_exit "set-public-ip refuses this host's address" 2 "an address of this host" \
-	hairpin set-public-ip 198.51.100.1
+expect_exit "set-public-ip refuses a Device's own address" 2 "on the LAN of Device lan0" \
+	hairpin set-public-ip 192.0.2.1
 expect_exit "set-public-ip refuses a non-address" 2 "not an IPv4 address" \
 	hairpin set-public-ip 203.0.113
 unchanged "refused set-public-ip changes nothing" "$before"
+# An address of another interface of this host is fine: a gateway whose own ppp0 holds the
+# public address (lan1 is not a Device here).
+check_cmd "set-public-ip takes an address of a non-Device interface" \
+	hairpin set-public-ip 198.51.100.1
+check "the public address is now that one" "status says otherwise" \
+	sh -c "ip netns exec $NS_PI $HAIRPIN --pin-dir $PIN_DIR status --json |
+	       jq -e '.public_address == \"198.51.100.1\"' >/dev/null"
+check_cmd "set-public-ip back" hairpin set-public-ip 203.0.113.7
 
 config "$TEST_DIR/bad.conf" "lan0, nosuch0" tc 203.0.113.7
 expect_exit "up naming a missing device exits 1" 1 "no such device: \`nosuch0'" \

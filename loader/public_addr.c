@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+
+#include "maps.h"
+#include "netdev.h"
+#include "pins.h"
+#include "plan.h"
+#include "public_addr.h"
+
+/* The devices the running instance is attached to, for plan_public_addr_problem(). */
+static int running_devices(const char *pin_dir, char names[][IF_NAMESIZE], int *n)
+{
+	struct hp_device *recs;
+	char path[4096];
+	int fd, err, count;
+
+	*n = 0;
+	if (pins_path(pin_dir, HP_PIN_DEVICES, path, sizeof(path)) || (fd = bpf_obj_get(path)) < 0)
+		return -ENOENT;
+	err = maps_read_devices(fd, &recs, &count);
+	close(fd);
+	if (err)
+		return err;
+	for (int i = 0; i < count && i < HP_MAX_DEVICES; i++)
+		snprintf(names[(*n)++], IF_NAMESIZE, "%s", recs[i].name);
+	free(recs);
+	return 0;
+}
+
+/* The pinned config map, locked: *lock and *fd to close. -ENOENT when none runs. */
+static int open_config(const char *pin_dir, int *lock, int *fd)
+{
+	char path[4096];
+
+	*lock = pins_lock(pin_dir);
+	if (*lock < 0)
+		return -ENOENT;
+	if (pins_path(pin_dir, HP_PIN_CONFIG, path, sizeof(path)) ||
+	    (*fd = bpf_obj_get(path)) < 0) {
+		close(*lock);
+		return -ENOENT;
+	}
+	return 0;
+}
+
+int public_addr_set(const char *pin_dir, __be32 addr, __be32 *old,
+		    const char **why)
+{
+	char devices[HP_MAX_DEVICES][IF_NAMESIZE];
+	struct hp_config *config;
+	int n_devices, fd, lock, err;
+
+	err = open_config(pin_dir, &lock, &fd);
+	if (err)
+		return err;
+	/* Refused before anything changes: a LAN address would be taken from its owner. */
+	if (!running_devices(pin_dir, devices, &n_devices)) {
+		*why = plan_public_addr_problem(addr, devices, n_devices);
+		if (*why) {
+			err = -EINVAL;
+			goto out;
+		}
+	}
+	err = pins_map_config(fd, &config);
+	if (err)
+		goto out;
+	if (old)
+		*old = __atomic_load_n(&config->public_addr, __ATOMIC_ACQUIRE);
+	pins_config_store(&config->public_addr, addr);
+	pins_unmap_config(config);
+out:
+	close(fd);
+	close(lock);
+	return err;
+}
+
+int public_addr_get(const char *pin_dir, __be32 *addr)
+{
+	struct hp_config *config;
+	int fd, lock, err;
+
+	err = open_config(pin_dir, &lock, &fd);
+	if (err)
+		return err;
+	err = pins_map_config(fd, &config);
+	if (!err) {
+		*addr = __atomic_load_n(&config->public_addr, __ATOMIC_ACQUIRE);
+		pins_unmap_config(config);
+	}
+	close(fd);
+	close(lock);
+	return err;
+}
