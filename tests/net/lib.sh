@@ -600,3 +600,56 @@ lib_cleanup() {
 trap lib_cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+
+# ---- checksum offload, and the combinations a test runs ------------------------------------
+
+# The Modes and veth checksum offload settings a test runs each combination of (default: all
+# four): NET_MODES=tc NET_OFFLOADS=off tests/net/test_tcp.sh runs one.
+NET_MODES=${NET_MODES:-xdp tc}
+NET_OFFLOADS=${NET_OFFLOADS:-on off}
+
+# veth_offload on|off: tx and rx checksum offload on every veth of this run's namespaces, so
+# on both ends of every link (TSO goes with tx: it needs the device to checksum). With offload
+# on, veth hands CHECKSUM_PARTIAL skbs across and the receiving stack trusts them; off, every
+# checksum is computed and verified in software, and a wrong one is dropped.
+veth_offload() {
+	local ns dev
+	for ns in "${LIB_NETNS[@]}"; do
+		for dev in $(ip -n "$ns" -j link show type veth | jq -r '.[].ifname'); do
+			ip netns exec "$ns" ethtool -K "$dev" tx "$1" rx "$1" >/dev/null || return 1
+		done
+	done
+}
+
+# each_combination FUNC: FUNC MODE OFFLOAD for each Mode in NET_MODES and each offload setting
+# in NET_OFFLOADS. FUNC builds its own network; it is torn down after each call, pins and logs
+# included.
+each_combination() {
+	local mode offload
+	for mode in $NET_MODES; do
+		for offload in $NET_OFFLOADS; do
+			echo "--- Mode = $mode, veth checksum offload $offload"
+			"$1" "$mode" "$offload"
+			# DEBUG_TESTENV: a shell in each combination's network before it goes.
+			[ "${DEBUG_TESTENV:-0}" = 1 ] && lib_debug_shell
+			topo_destroy
+			# Whatever a failed down left pinned must not meet the next combination, nor
+			# its logs the next one's.
+			[ -n "$PIN_DIR" ] && rm -rf "$PIN_DIR"
+			rm -f "$TEST_DIR"/log/*.log
+		done
+	done
+}
+
+# wait_listening NAME udp|tcp PORT: until a socket in namespace NAME is bound to PORT (udp) or
+# listens on it (tcp); at most 5 s.
+wait_listening() {
+	local i opts=-tlnH
+	[ "$2" = udp ] && opts=-ulnH
+	for i in $(seq 50); do
+		[ -n "$(in_ns "$1" ss "$opts" "sport = :$3")" ] && return 0
+		sleep 0.1
+	done
+	echo "nothing listens on $2/$3 in $1 after 5 s" >&2
+	return 1
+}
