@@ -11,6 +11,7 @@
 #include "attach.h"
 #include "log.h"
 #include "netdev.h"
+#include "probe.h"
 
 const char *hp_mode_name(__u32 mode)
 {
@@ -130,6 +131,17 @@ static bool auto_wants_xdp(const char *name, char *why, size_t len)
 	return true;
 }
 
+/* How the tc hooks are attached, and why not otherwise; probed once per command. */
+static const char *tc_hook_note(void)
+{
+	static const char *note;
+
+	if (!note)
+		note = probe_has_tcx() ? "this kernel also has tcx links, which libbpf 1.1 cannot make"
+				       : "this kernel has no tcx links: Linux 6.6";
+	return note;
+}
+
 static int attach_ingress(const struct hp_plan_device *dev, enum hp_config_mode mode,
 			  const struct hp_progs *progs, struct attach_txn *txn)
 {
@@ -141,8 +153,9 @@ static int attach_ingress(const struct hp_plan_device *dev, enum hp_config_mode 
 					   auto_wants_xdp(dev->name, why, sizeof(why)))) {
 		err = xdp_attach(dev->ifindex, progs->ingress_xdp, old_xdp_fd);
 		if (!err) {
-			pr_info("%s: native XDP ingress (%s), tc egress", dev->name,
-				mode == HP_CONFIG_MODE_XDP ? "Mode = xdp" : why);
+			pr_info("%s: native XDP ingress (%s), tc egress via a clsact qdisc and a "
+				"cls_bpf filter (%s)", dev->name,
+				mode == HP_CONFIG_MODE_XDP ? "Mode = xdp" : why, tc_hook_note());
 			txn->record.mode = HP_MODE_XDP;
 			txn->new_ingress_fd = progs->ingress_xdp;
 			return 0;
@@ -161,7 +174,8 @@ static int attach_ingress(const struct hp_plan_device *dev, enum hp_config_mode 
 		pr_warn("couldn't attach tc ingress program to %s: %s", dev->name, strerror(-err));
 		return err;
 	}
-	pr_info("%s: tc ingress (%s), tc egress", dev->name, why);
+	pr_info("%s: tc ingress (%s) and egress via a clsact qdisc and cls_bpf filters (%s)",
+		dev->name, why, tc_hook_note());
 	txn->record.mode = HP_MODE_TC;
 	txn->new_ingress_fd = progs->ingress_tc;
 	return 0;

@@ -21,6 +21,7 @@
 #include "maps.h"
 #include "pins.h"
 #include "plan.h"
+#include "probe.h"
 
 struct up {
 	const char *pin_dir;
@@ -541,6 +542,9 @@ int up_main(int argc, char **argv, const struct hp_options *opts)
 		goto out_plan;
 
 	status = HP_EXIT_SYSTEM;
+	/* A kernel that lacks a feature is named before anything changes (loader/probe.c). */
+	if (probe_kernel())
+		goto out_plan;
 	if (pins_prepare(up.pin_dir, &created_dir))
 		goto out_plan;
 	lock = pins_lock(up.pin_dir);
