@@ -127,23 +127,10 @@ static bool port_parse(struct span t, __u16 *port)
 	return true;
 }
 
-/*
- * A dotted quad naming one unicast host. inet_pton() is strict where inet_aton() is not: no
- * "10.1", no hex or octal, no leading zeros. Returns NULL, or what is wrong with it.
- */
-static const char *ipv4_parse(struct span t, __be32 *addr)
+const char *config_address_problem(__be32 addr)
 {
-	char buf[INET_ADDRSTRLEN];
-	struct in_addr in;
-	__u32 host;
+	__u32 host = ntohl(addr);
 
-	if (t.len >= sizeof(buf))
-		return "is not an IPv4 address (a.b.c.d)";
-	memcpy(buf, t.s, t.len);
-	buf[t.len] = '\0';
-	if (inet_pton(AF_INET, buf, &in) != 1)
-		return "is not an IPv4 address (a.b.c.d)";
-	host = ntohl(in.s_addr);
 	if (host == 0)
 		return "is 0.0.0.0, which is no host's address";
 	if (host == 0xffffffff)
@@ -152,6 +139,28 @@ static const char *ipv4_parse(struct span t, __be32 *addr)
 		return "is a multicast address";
 	if ((host >> 24) == 127)
 		return "is a loopback address";
+	return NULL;
+}
+
+/*
+ * A dotted quad naming one unicast host. inet_pton() is strict where inet_aton() is not: no
+ * "10.1", no hex or octal, no leading zeros. Returns NULL, or what is wrong with it.
+ */
+static const char *ipv4_parse(struct span t, __be32 *addr)
+{
+	char buf[INET_ADDRSTRLEN];
+	struct in_addr in;
+	const char *wrong;
+
+	if (t.len >= sizeof(buf))
+		return "is not an IPv4 address (a.b.c.d)";
+	memcpy(buf, t.s, t.len);
+	buf[t.len] = '\0';
+	if (inet_pton(AF_INET, buf, &in) != 1)
+		return "is not an IPv4 address (a.b.c.d)";
+	wrong = config_address_problem(in.s_addr);
+	if (wrong)
+		return wrong;
 	*addr = in.s_addr;
 	return NULL;
 }

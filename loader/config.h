@@ -115,4 +115,7 @@ const char *config_addr_from_name(enum hp_config_addr_from from);
  */
 const char *config_parse_address(const char *text, __be32 *addr);
 
+/* What makes @addr no one host's address (0.0.0.0, broadcast, multicast, loopback), or NULL. */
+const char *config_address_problem(__be32 addr);
+
 #endif

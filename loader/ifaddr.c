@@ -121,7 +121,6 @@ struct watch_source *ifaddr_source_new(const char *ifname)
 	}
 	snprintf(src->base.label, sizeof(src->base.label), "interface:%s", ifname);
 	snprintf(src->ifname, sizeof(src->ifname), "%s", ifname);
-	/* The interface holds the public address itself: that it is local is expected. */
 	src->base.poll_fds = ifaddr_poll_fds;
 	src->base.deadline = ifaddr_deadline;
 	src->base.run = ifaddr_run;

@@ -23,6 +23,7 @@
 #include <bpf/libbpf.h>
 
 #include "commands.h"
+#include "format.h"
 #include "log.h"
 #include "maps.h"
 #include "pins.h"
@@ -95,11 +96,6 @@ struct monitor {
 	long remaining;			/* events left to print; < 0: no limit */
 };
 
-static const char *proto_name(__u8 protocol)
-{
-	return protocol == IPPROTO_UDP ? "udp" : protocol == IPPROTO_TCP ? "tcp" : "?";
-}
-
 /* "a.b.c.d" or "a.b.c.d:port" into @buf. */
 static const char *endpoint(char *buf, size_t len, __be32 addr, __be16 port, bool with_port)
 {
@@ -141,7 +137,7 @@ static int print_event(void *ctx, void *data, size_t size)
 	endpoint(d, sizeof(d), e->daddr, e->dport, ports);
 	endpoint(n, sizeof(n), e->new_addr, e->new_port, ports);
 	printf("%s.%03llu %s %-3s %s%s ", when, (unsigned long long)(wall / 1000000 % 1000), dev,
-	       in ? "in" : "out", proto_name(e->protocol),
+	       in ? "in" : "out", fmt_protocol(e->protocol),
 	       e->kind == HP_EVENT_FRAGMENT ? " fragment" : e->kind == HP_EVENT_ICMP ? " icmp-error" : "");
 	if (in)
 		printf("%s > %s => %s\n", s, d, n);

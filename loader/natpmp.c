@@ -27,6 +27,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "format.h"
 #include "log.h"
 #include "watch.h"
 
@@ -139,13 +140,6 @@ static int gateway_now(__be32 *gateway)
 	return err;
 }
 
-static const char *ip4(__be32 addr, char buf[INET_ADDRSTRLEN])
-{
-	if (!addr)
-		return "none";
-	return inet_ntop(AF_INET, &addr, buf, INET_ADDRSTRLEN);
-}
-
 static void end_exchange(struct natpmp_source *src)
 {
 	if (src->fd >= 0)
@@ -171,7 +165,7 @@ static void natpmp_failed(struct natpmp_source *src, __u64 now, const char *fmt,
 	if (strcmp(why, src->last_why)) {
 		memcpy(src->last_why, why, sizeof(why));
 		pr_warn("natpmp: %s: keeping %s, asking again in %llu s", why,
-			ip4(src->base.current, a), (unsigned long long)(src->next_at - now) / 1000);
+			fmt_ip4(src->base.current, a), (unsigned long long)(src->next_at - now) / 1000);
 	} else {
 		pr_debug("natpmp: %s (%u failures in a row): asking again in %llu s", why,
 			 src->failures, (unsigned long long)(src->next_at - now) / 1000);
@@ -186,10 +180,10 @@ static void send_request(struct natpmp_source *src, __u64 now)
 	src->tries++;
 	src->next_at = now + ((__u64)NATPMP_FIRST_WAIT_MS << (src->tries - 1));
 	pr_debug("natpmp: asking %s for its public address (try %d of %d)",
-		 ip4(src->gateway, a), src->tries, NATPMP_TRIES);
+		 fmt_ip4(src->gateway, a), src->tries, NATPMP_TRIES);
 	/* A failed send is one more unanswered try: the retransmissions cover it. */
 	if (send(src->fd, request, sizeof(request), 0) < 0)
-		pr_debug("natpmp: send to %s: %s", ip4(src->gateway, a), strerror(errno));
+		pr_debug("natpmp: send to %s: %s", fmt_ip4(src->gateway, a), strerror(errno));
 }
 
 static void start_exchange(struct natpmp_source *src, __u64 now)
@@ -229,24 +223,24 @@ static int natpmp_answer(struct natpmp_source *src, const struct natpmp_reply *r
 
 	if (restarted)
 		pr_info("natpmp: the gateway %s restarted (its epoch went from %u to %u s)",
-			ip4(src->gateway, a), src->epoch, reply->epoch);
+			fmt_ip4(src->gateway, a), src->epoch, reply->epoch);
 	src->has_epoch = true;
 	src->epoch = reply->epoch;
 	src->epoch_at = now;
 	if (reply->result) {
-		natpmp_failed(src, now, "the gateway %s answered: %s", ip4(src->gateway, a),
+		natpmp_failed(src, now, "the gateway %s answered: %s", fmt_ip4(src->gateway, a),
 			      natpmp_result_text(reply->result));
 		return 0;
 	}
 	end_exchange(src);
 	if (src->failures)
-		pr_info("natpmp: the gateway %s answers again", ip4(src->gateway, a));
+		pr_info("natpmp: the gateway %s answers again", fmt_ip4(src->gateway, a));
 	src->failures = 0;
 	src->last_why[0] = '\0';
 	/* A gateway that restarted may not have its final address yet. */
 	src->next_at = now + (restarted ? WATCH_BACKOFF_FIRST_MS : NATPMP_REASK_MS);
 	pr_debug("natpmp: %s %s", announced ? "the gateway announced" : "the gateway answered",
-		 ip4(reply->addr, a));
+		 fmt_ip4(reply->addr, a));
 	*addr = reply->addr;
 	return 1;
 }
@@ -264,13 +258,13 @@ static int read_reply(struct natpmp_source *src, __u64 now, __be32 *addr)
 			/* ICMP port unreachable, reported on the connected socket */
 			if (errno == ECONNREFUSED)
 				natpmp_failed(src, now, "the gateway %s has no NAT-PMP service "
-					      "(port %d unreachable)", ip4(src->gateway, a),
+					      "(port %d unreachable)", fmt_ip4(src->gateway, a),
 					      NATPMP_PORT);
 			return 0;
 		}
 		if (!natpmp_parse(buf, n, &reply))
 			return natpmp_answer(src, &reply, false, now, addr);
-		pr_debug("natpmp: ignoring a packet of %zd bytes from %s", n, ip4(src->gateway, a));
+		pr_debug("natpmp: ignoring a packet of %zd bytes from %s", n, fmt_ip4(src->gateway, a));
 	}
 	return 0;
 }
@@ -292,7 +286,7 @@ static int read_announcement(struct natpmp_source *src, __u64 now, __be32 *addr)
 	if (gateway_now(&gateway) || from.sin_addr.s_addr != gateway ||
 	    from.sin_port != htons(NATPMP_PORT)) {
 		pr_debug("natpmp: ignoring an announcement from %s, not the gateway",
-			 ip4(from.sin_addr.s_addr, a));
+			 fmt_ip4(from.sin_addr.s_addr, a));
 		return 0;
 	}
 	src->gateway = gateway;
@@ -339,7 +333,7 @@ static int natpmp_run(struct watch_source *s, const struct pollfd *fds, int n, _
 		send_request(src, now);
 	else
 		natpmp_failed(src, now, "no answer from the gateway %s after %d tries",
-			      ip4(src->gateway, a), NATPMP_TRIES);
+			      fmt_ip4(src->gateway, a), NATPMP_TRIES);
 	return 0;
 }
 

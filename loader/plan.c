@@ -5,14 +5,10 @@
 #include <string.h>
 
 #include "commands.h"
+#include "format.h"
 #include "log.h"
 #include "netdev.h"
 #include "plan.h"
-
-static const char *ip4_str(__be32 addr, char buf[INET_ADDRSTRLEN])
-{
-	return inet_ntop(AF_INET, &addr, buf, INET_ADDRSTRLEN);
-}
 
 static int plan_devices(const struct hp_config_file *conf, struct hp_plan *plan)
 {
@@ -60,7 +56,7 @@ static int require_local(const struct hp_config_file *conf, int line, const char
 	}
 	if (!local) {
 		pr_warn("%s:%d: %s is not an address of this host: `%s'", conf->path, line, what,
-			ip4_str(addr, buf));
+			fmt_ip4(addr, buf));
 		return HP_EXIT_USAGE;
 	}
 	return HP_EXIT_OK;
@@ -79,7 +75,7 @@ static int plan_local_addr(const struct hp_config_file *conf, struct hp_plan *pl
 			conf->path, conf->device_line, conf->devices[0]);
 		return HP_EXIT_USAGE;
 	}
-	pr_debug("LocalAddress: %s (first IPv4 address of %s)", ip4_str(plan->local_addr, buf),
+	pr_debug("LocalAddress: %s (first IPv4 address of %s)", fmt_ip4(plan->local_addr, buf),
 		 conf->devices[0]);
 	return HP_EXIT_OK;
 }
@@ -154,7 +150,7 @@ static int plan_public_addr(const struct hp_config_file *conf)
 	if (!why)
 		return HP_EXIT_OK;
 	pr_warn("%s:%d: PublicAddress %s: `%s'", conf->path, conf->public_addr_line, why,
-		ip4_str(conf->public_addr, buf));
+		fmt_ip4(conf->public_addr, buf));
 	return HP_EXIT_USAGE;
 }
 

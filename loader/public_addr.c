@@ -59,7 +59,13 @@ int public_addr_set(const char *pin_dir, __be32 addr, __be32 *old,
 	err = open_config(pin_dir, &lock, &fd);
 	if (err)
 		return err;
-	/* Refused before anything changes: a LAN address would be taken from its owner. */
+	/* Refused before anything changes: what no host has (a DDNS provider may serve it), and
+	 * a LAN address, which would be taken from its owner. */
+	*why = config_address_problem(addr);
+	if (*why) {
+		err = -EINVAL;
+		goto out;
+	}
 	if (!running_devices(pin_dir, devices, &n_devices)) {
 		*why = plan_public_addr_problem(addr, devices, n_devices);
 		if (*why) {

@@ -2,7 +2,7 @@
 /*
  * Changing the running instance's public address: what set-public-ip does once and watch does
  * whenever its source says so. One atomic store into the mmapped config map, under the pin
- * dir's lock, after the same refusal of LAN addresses that up applies.
+ * dir's lock, after the same refusals that up applies: no host's address, or one on a Device's LAN.
  */
 #ifndef HP_PUBLIC_ADDR_H
 #define HP_PUBLIC_ADDR_H

@@ -20,6 +20,7 @@
 
 #include "attach.h"
 #include "commands.h"
+#include "format.h"
 #include "log.h"
 #include "maps.h"
 #include "pins.h"
@@ -37,16 +38,6 @@ struct status {
 	int n_sources;
 	__u64 now_ns;			/* CLOCK_MONOTONIC, the clock of bpf_ktime_get_coarse_ns() */
 };
-
-static const char *proto_name(__u8 protocol)
-{
-	return protocol == IPPROTO_UDP ? "udp" : protocol == IPPROTO_TCP ? "tcp" : "?";
-}
-
-static const char *ip4(__be32 addr, char buf[INET_ADDRSTRLEN])
-{
-	return inet_ntop(AF_INET, &addr, buf, INET_ADDRSTRLEN);
-}
 
 /* Whether the programs @dev records are still the ones on the device. */
 static bool device_attached(const struct hp_device *dev)
@@ -81,11 +72,11 @@ static void print_text(const struct status *st)
 		       device_attached(dev) ? "" : " (no longer attached)");
 	}
 	printf("public address: %s\n",
-	       st->config.public_addr ? ip4(st->config.public_addr, a) : "none (nothing is rewritten)");
+	       st->config.public_addr ? fmt_ip4(st->config.public_addr, a) : "none (nothing is rewritten)");
 	if (st->config.sources_generation) {
 		printf("allowed sources:");
 		for (int i = 0; i < st->n_sources; i++)
-			printf(" %s/%u", ip4(st->sources[i].addr, a), st->sources[i].prefixlen - 32);
+			printf(" %s/%u", fmt_ip4(st->sources[i].addr, a), st->sources[i].prefixlen - 32);
 		printf("\n");
 	} else {
 		printf("allowed sources: any\n");
@@ -96,7 +87,7 @@ static void print_text(const struct status *st)
 		const struct hp_stats *s = &st->stats[i];
 
 		printf("  %s %u -> %s:%u  to target: %llu packets, %llu bytes; to client: %llu packets, %llu bytes\n",
-		       proto_name(f->key.protocol), ntohs(f->key.port), ip4(f->value.target_addr, a),
+		       fmt_protocol(f->key.protocol), ntohs(f->key.port), fmt_ip4(f->value.target_addr, a),
 		       ntohs(f->value.target_port), (unsigned long long)s->to_target_packets,
 		       (unsigned long long)s->to_target_bytes,
 		       (unsigned long long)s->to_client_packets,
@@ -106,10 +97,10 @@ static void print_text(const struct status *st)
 	for (int i = 0; i < st->n_flows; i++) {
 		const struct hp_flow_entry *f = &st->flows[i];
 
-		printf("  %s %s:%u -> %s:%u via %s:%u  idle %.0fs\n", proto_name(f->key.protocol),
-		       ip4(f->key.client_addr, a), ntohs(f->key.client_port),
-		       ip4(f->value.public_addr, b), ntohs(f->value.public_port),
-		       ip4(f->key.target_addr, c), ntohs(f->key.target_port),
+		printf("  %s %s:%u -> %s:%u via %s:%u  idle %.0fs\n", fmt_protocol(f->key.protocol),
+		       fmt_ip4(f->key.client_addr, a), ntohs(f->key.client_port),
+		       fmt_ip4(f->value.public_addr, b), ntohs(f->value.public_port),
+		       fmt_ip4(f->key.target_addr, c), ntohs(f->key.target_port),
 		       idle_seconds(st, &f->value));
 	}
 }
@@ -154,13 +145,13 @@ static void print_json(const struct status *st, const char *pin_dir)
 		       hp_mode_name(dev->mode), device_attached(dev) ? "true" : "false");
 	}
 	if (st->config.public_addr)
-		printf("],\"public_address\":\"%s\"", ip4(st->config.public_addr, a));
+		printf("],\"public_address\":\"%s\"", fmt_ip4(st->config.public_addr, a));
 	else
 		printf("],\"public_address\":null");
 	if (st->config.sources_generation) {
 		printf(",\"allowed_sources\":[");
 		for (int i = 0; i < st->n_sources; i++)
-			printf("%s\"%s/%u\"", i ? "," : "", ip4(st->sources[i].addr, a),
+			printf("%s\"%s/%u\"", i ? "," : "", fmt_ip4(st->sources[i].addr, a),
 			       st->sources[i].prefixlen - 32);
 		printf("]");
 	} else {
@@ -174,8 +165,8 @@ static void print_json(const struct status *st, const char *pin_dir)
 		printf("%s{\"protocol\":\"%s\",\"port\":%u,\"target\":\"%s\",\"target_port\":%u,"
 		       "\"to_target\":{\"packets\":%llu,\"bytes\":%llu},"
 		       "\"to_client\":{\"packets\":%llu,\"bytes\":%llu}}",
-		       i ? "," : "", proto_name(f->key.protocol), ntohs(f->key.port),
-		       ip4(f->value.target_addr, a), ntohs(f->value.target_port),
+		       i ? "," : "", fmt_protocol(f->key.protocol), ntohs(f->key.port),
+		       fmt_ip4(f->value.target_addr, a), ntohs(f->value.target_port),
 		       (unsigned long long)s->to_target_packets,
 		       (unsigned long long)s->to_target_bytes,
 		       (unsigned long long)s->to_client_packets,
@@ -188,9 +179,9 @@ static void print_json(const struct status *st, const char *pin_dir)
 		printf("%s{\"protocol\":\"%s\",\"client\":\"%s\",\"client_port\":%u,"
 		       "\"public_address\":\"%s\",\"public_port\":%u,\"target\":\"%s\","
 		       "\"target_port\":%u,\"idle_seconds\":%.1f}",
-		       i ? "," : "", proto_name(f->key.protocol), ip4(f->key.client_addr, a),
-		       ntohs(f->key.client_port), ip4(f->value.public_addr, b),
-		       ntohs(f->value.public_port), ip4(f->key.target_addr, c),
+		       i ? "," : "", fmt_protocol(f->key.protocol), fmt_ip4(f->key.client_addr, a),
+		       ntohs(f->key.client_port), fmt_ip4(f->value.public_addr, b),
+		       ntohs(f->value.public_port), fmt_ip4(f->key.target_addr, c),
 		       ntohs(f->key.target_port), idle_seconds(st, &f->value));
 	}
 	printf("]}\n");

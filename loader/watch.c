@@ -23,6 +23,7 @@
 
 #include "commands.h"
 #include "config.h"
+#include "format.h"
 #include "log.h"
 #include "pins.h"
 #include "public_addr.h"
@@ -56,13 +57,6 @@ __u64 watch_backoff_ms(unsigned int failures)
 	return ms < WATCH_BACKOFF_MAX_MS ? ms : WATCH_BACKOFF_MAX_MS;
 }
 
-static const char *ip4(__be32 addr, char buf[INET_ADDRSTRLEN])
-{
-	if (!addr)
-		return "none";
-	return inet_ntop(AF_INET, &addr, buf, INET_ADDRSTRLEN);
-}
-
 static void instance_gone(struct watch *w)
 {
 	if (!w->instance_missing)
@@ -78,7 +72,7 @@ static void watch_refused(struct watch *w, __be32 addr, const char *why)
 
 	if (w->refused != addr || !w->has_refused)
 		pr_warn("%s gave %s, refused: it %s; keeping %s", w->source->label,
-			inet_ntop(AF_INET, &addr, a, sizeof(a)), why, ip4(w->source->current, b));
+			inet_ntop(AF_INET, &addr, a, sizeof(a)), why, fmt_ip4(w->source->current, b));
 	w->refused = addr;
 	w->has_refused = true;
 }
@@ -92,12 +86,6 @@ static void watch_apply(struct watch *w, __be32 addr, bool quiet)
 	__be32 old = 0;
 	int err;
 
-	/* What PublicAddress would refuse (0.0.0.0, loopback, ...), a DDNS provider may serve. */
-	why = config_parse_address(inet_ntop(AF_INET, &addr, a, sizeof(a)), &old);
-	if (why) {
-		watch_refused(w, addr, why);
-		return;
-	}
 	err = public_addr_get(w->pin_dir, &old);
 	if (!err && old == addr) {
 		if (w->instance_missing)
@@ -106,7 +94,7 @@ static void watch_apply(struct watch *w, __be32 addr, bool quiet)
 		s->current = addr;
 		w->last_good = addr;
 		if (!quiet)
-			pr_debug("public address stays %s (%s)", ip4(addr, a), s->label);
+			pr_debug("public address stays %s (%s)", fmt_ip4(addr, a), s->label);
 		return;
 	}
 	if (!err)
@@ -114,7 +102,7 @@ static void watch_apply(struct watch *w, __be32 addr, bool quiet)
 	switch (err) {
 	case 0:
 		w->instance_missing = false;
-		pr_info("public address %s -> %s (%s)", ip4(old, a), ip4(addr, b), s->label);
+		pr_info("public address %s -> %s (%s)", fmt_ip4(old, a), fmt_ip4(addr, b), s->label);
 		s->current = addr;
 		w->last_good = addr;
 		w->has_refused = false;
@@ -184,7 +172,7 @@ static int watch_loop(struct watch *w, int sig_fd)
 					s->ask(s, now);
 				} else {
 					pr_info("watch: stopping on SIG%s; the public address stays %s",
-						sigabbrev_np(si.ssi_signo), ip4(s->current, a));
+						sigabbrev_np(si.ssi_signo), fmt_ip4(s->current, a));
 					return HP_EXIT_OK;
 				}
 			}
@@ -262,7 +250,7 @@ int watch_main(int argc, char **argv, const struct hp_options *opts)
 		return HP_EXIT_SYSTEM;
 	}
 	w.source->current = start;
-	pr_info("watch: the public address is %s; following %s", ip4(start, a), w.source->label);
+	pr_info("watch: the public address is %s; following %s", fmt_ip4(start, a), w.source->label);
 	status = watch_loop(&w, sig_fd);
 	w.source->destroy(w.source);
 	close(sig_fd);
