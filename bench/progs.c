@@ -48,6 +48,7 @@
 #include "hairpin.skel.h"
 #include "bench/null.skel.h"
 #include "bench/probe.skel.h"
+#include "csum.h"
 
 /* Documentation addresses (RFC 5737, RFC 3849), as in the packet tests. */
 #define IPV4(a, b, c, d) htonl((a) << 24 | (b) << 16 | (c) << 8 | (d))
@@ -98,37 +99,11 @@ union frame {
 
 /* ---- Frames ----------------------------------------------------------------------------- */
 
-static __u32 csum_add(__u32 sum, const void *data, size_t len)
-{
-	const __u8 *p = data;
-
-	for (size_t i = 0; i + 1 < len; i += 2)
-		sum += p[i] << 8 | p[i + 1];
-	if (len & 1)
-		sum += p[len - 1] << 8;
-	return sum;
-}
-
-static __u16 csum_fold(__u32 sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return htons(~sum & 0xffff);
-}
-
 /* The IPv4 header checksum and the UDP/TCP checksum with its pseudo-header (RFC 768/793). */
 static void csum_ipv4(struct iphdr *iph, void *l4, __u16 l4_len, __sum16 *l4_check)
 {
-	__u32 sum = 0;
-
-	iph->check = 0;
-	iph->check = csum_fold(csum_add(0, iph, sizeof(*iph)));
-	*l4_check = 0;
-	sum = csum_add(sum, &iph->saddr, 8);
-	sum += iph->protocol + l4_len;
-	*l4_check = csum_fold(csum_add(sum, l4, l4_len));
-	if (iph->protocol == IPPROTO_UDP && !*l4_check)
-		*l4_check = 0xffff;
+	iph->check = htons(csum_ipv4_header(iph));
+	*l4_check = htons(csum_l4(iph, l4, l4_len));
 }
 
 static void eth_init(struct ethhdr *eth, __u16 proto)

@@ -45,6 +45,8 @@
 #include <linux/ip.h>
 #include <linux/udp.h>
 
+#include "csum.h"
+
 #define BATCH 32
 #define FRAME_MAX 1514
 #define FLOW_PORTS 64000
@@ -77,24 +79,6 @@ static uint64_t clock_ns(clockid_t clock)
 	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
-static uint32_t csum_add(uint32_t sum, const void *data, size_t len)
-{
-	const uint8_t *p = data;
-
-	for (size_t i = 0; i + 1 < len; i += 2)
-		sum += p[i] << 8 | p[i + 1];
-	if (len & 1)
-		sum += p[len - 1] << 8;
-	return sum;
-}
-
-static uint16_t csum_fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return htons(~sum & 0xffff);
-}
-
 static void put_be64(uint8_t *p, uint64_t v)
 {
 	for (int i = 7; i >= 0; i--, v >>= 8)
@@ -110,7 +94,6 @@ static void frame_stamp(uint8_t *frame, const struct options *o, uint64_t seq)
 	uint16_t l4_len = sizeof(udp) + o->payload_len;
 	uint32_t saddr = ntohl(o->saddr.s_addr);
 	uint16_t sport = o->sport;
-	uint32_t sum;
 
 	if (o->many_flows) {
 		sport = 1024 + seq % FLOW_PORTS;
@@ -119,8 +102,7 @@ static void frame_stamp(uint8_t *frame, const struct options *o, uint64_t seq)
 	memcpy(&iph, l3, sizeof(iph));
 	iph.saddr = htonl(saddr);
 	iph.id = htons(seq & 0xffff);
-	iph.check = 0;
-	iph.check = csum_fold(csum_add(0, &iph, sizeof(iph)));
+	iph.check = htons(csum_ipv4_header(&iph));
 	memcpy(l3, &iph, sizeof(iph));
 
 	put_be64(payload, seq);
@@ -128,11 +110,7 @@ static void frame_stamp(uint8_t *frame, const struct options *o, uint64_t seq)
 	udp = (struct udphdr){ .source = htons(sport), .dest = htons(o->dport),
 			       .len = htons(l4_len) };
 	memcpy(l4, &udp, sizeof(udp));
-	/* RFC 768: the pseudo-header, then the UDP header and the payload. */
-	sum = csum_add(0, &iph.saddr, 8) + IPPROTO_UDP + l4_len;
-	udp.check = csum_fold(csum_add(sum, l4, l4_len));
-	if (!udp.check)
-		udp.check = 0xffff;
+	udp.check = htons(csum_l4(&iph, l4, l4_len));
 	memcpy(l4, &udp, sizeof(udp));
 }
 

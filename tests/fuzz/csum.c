@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Checksums from scratch; see csum.h. */
+/* Which checksums of a frame are valid; see csum.h. */
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,57 +12,13 @@ static __u16 be16_at(const __u8 *p)
 	return p[0] << 8 | p[1];
 }
 
-__u64 csum_sum(const __u8 *p, __u32 len, __u64 sum)
-{
-	for (__u32 i = 0; i + 1 < len; i += 2)
-		sum += be16_at(p + i);
-	if (len & 1)
-		sum += p[len - 1] << 8;
-	return sum;
-}
-
-static __u16 fold(__u64 sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return sum;
-}
-
-__u16 csum_fold(__u64 sum)
-{
-	return ~fold(sum) & 0xffff;
-}
-
-__u16 csum_ipv4_header(const __u8 *ip)
-{
-	__u32 hlen = (ip[0] & 0xf) * 4;
-
-	/* The words before and after the check field (bytes 10-11). */
-	return csum_fold(csum_sum(ip + 12, hlen - 12, csum_sum(ip, 10, 0)));
-}
-
-static __u64 pseudo_header(const __u8 *ip, __u8 protocol, __u32 l4_len)
-{
-	return csum_sum(ip + 12, 8, 0) + protocol + l4_len;
-}
-
-__u16 csum_l4(const __u8 *ip, const __u8 *l4, __u32 l4_len)
-{
-	__u8 protocol = ip[9];
-	__u32 check_off = protocol == IPPROTO_UDP ? 6 : 16;
-	__u64 sum = pseudo_header(ip, protocol, l4_len);
-	__u16 check;
-
-	sum = csum_sum(l4, check_off, sum);
-	sum = csum_sum(l4 + check_off + 2, l4_len - check_off - 2, sum);
-	check = csum_fold(sum);
-	return protocol == IPPROTO_UDP && check == 0 ? 0xffff : check;
-}
-
-/* A checksum is valid when the sum over what it covers, itself included, is all ones. */
+/*
+ * A checksum is valid when the sum over what it covers, itself included, is all ones: its
+ * complement, what csum_fold() gives, is 0.
+ */
 static bool sums_to_ones(__u64 sum)
 {
-	return fold(sum) == 0xffff;
+	return csum_fold(sum) == 0;
 }
 
 /*
@@ -90,7 +46,7 @@ static bool l4_valid(const __u8 *ip, const __u8 *l4, __u32 avail)
 	} else {
 		return false;
 	}
-	return sums_to_ones(csum_sum(l4, l4_len, pseudo_header(ip, protocol, l4_len)));
+	return sums_to_ones(csum_sum(l4, l4_len, csum_pseudo_header(ip, l4_len)));
 }
 
 static bool ipv4_header_at(const __u8 *ip, __u32 avail)

@@ -17,7 +17,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_SEED ?=
 
 FUZZ_DIFF_OBJS := $(patsubst %.c,$(BUILD)/%.o,tests/fuzz/model.c tests/fuzz/gen.c \
-	tests/fuzz/csum.c tests/fuzz/diff.c)
+	tests/fuzz/csum.c tests/fuzz/diff.c tests/lib/csum.c)
 
 .PHONY: fuzz fuzz-config
 .SECONDARY: $(FUZZ_DIFF_OBJS) $(BUILD)/tests/fuzz/fuzz_diff.o
