@@ -48,12 +48,17 @@ BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
 SKELS := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
 
+# The C tests (tests/lib/test.h): a binary per tests/unit/test_*.c, linked with the loader's
+# modules, and build/tests/test_packets from every file of tests/unit/packets/.
+TEST_LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/lib/*.c))
+PACKET_TEST_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/unit/packets/*.c))
 TEST_C_SRCS := $(wildcard tests/unit/*.c)
-TEST_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_C_SRCS))
+TEST_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(TEST_C_SRCS)) $(PACKET_TEST_OBJS) $(TEST_LIB_OBJS)
+TEST_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_C_SRCS)) $(BUILD)/tests/test_packets
 
 .PHONY: all test demo install uninstall clean deps-check
 # Keep the BPF objects: the packet tests and bpftool users want them too.
-.SECONDARY: $(BPF_OBJS) $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%.o,$(TEST_C_SRCS))
+.SECONDARY: $(BPF_OBJS) $(TEST_OBJS)
 .DEFAULT_GOAL := all
 
 all: deps-check $(BUILD)/hairpin
@@ -78,7 +83,7 @@ $(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o
 
 # Every user-space object may include a skeleton; generate them first. (Named explicitly: a
 # pattern rule without a recipe would add no prerequisite.)
-$(LOADER_OBJS) $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%.o,$(TEST_C_SRCS)): | $(SKELS)
+$(LOADER_OBJS) $(TEST_OBJS): | $(SKELS)
 
 $(BUILD)/%.o: %.c
 	$(call msg,CC,$@)
@@ -89,7 +94,15 @@ $(BUILD)/hairpin: $(LOADER_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LOADER_LIB_OBJS)
+# Every test object sees tests/lib (test.h, frame.h, csum.h) as an include directory.
+$(BUILD)/tests/%.o: CFLAGS += -Itests/lib
+
+$(BUILD)/tests/test_packets: $(PACKET_TEST_OBJS) $(TEST_LIB_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(TEST_LIB_OBJS) $(LOADER_LIB_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@

@@ -30,7 +30,7 @@ $(BUILD)/fuzz-diff: $(BUILD)/tests/fuzz/fuzz_diff.o $(FUZZ_DIFF_OBJS)
 
 # The slice in make test links the same core, and nothing of the loader: a rule of its own
 # rather than the pattern rule of the other tests.
-$(BUILD)/tests/test_diff: $(BUILD)/tests/unit/test_diff.o $(FUZZ_DIFF_OBJS)
+$(BUILD)/tests/test_diff: $(BUILD)/tests/unit/test_diff.o $(FUZZ_DIFF_OBJS) $(TEST_LIB_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@

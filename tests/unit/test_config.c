@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "check.h"
+#include "test.h"
 #include "config.h"
 
 /* Far too big for the stack of a test that calls helpers: ~22 KiB. */
@@ -95,9 +95,9 @@ static char *temp_file(const void *data, size_t len)
 	return path;
 }
 
-static void test_contract_example(void)
+/* The contract's example. */
+TEST(config_contract_example)
 {
-	test_start("config: the contract's example");
 	CHECK_OK(contract_example);
 	CHECK_EQ(conf.n_devices, 1, "n_devices");
 	CHECK_STR(conf.devices[0], "lan0", "devices[0]");
@@ -119,17 +119,16 @@ static void test_contract_example(void)
 	CHECK_EQ(conf.forwards[0].line, 13, "forward line");
 	CHECK_EQ(conf.forwards[0].target_line, 19, "target_line");
 	CHECK_EQ(conf.lineno, 19, "lineno");
-	test_done();
 }
 
-static void test_example_file(void)
+/* hairpin.conf.example. */
+TEST(config_example_file)
 {
 	/* tests/run runs every test from the top of the tree. */
 	const char *path = "hairpin.conf.example";
 
-	test_start("config: hairpin.conf.example");
 	if (access(path, R_OK)) {
-		printf("SKIP: %s: %s not found from %s\n", check_test, path, getcwd(NULL, 0));
+		test_skip("%s not found from %s", path, getcwd(NULL, 0));
 		return;
 	}
 	CHECK(config_load(&conf, path) == 0, "config_load: %s", conf.error);
@@ -137,12 +136,11 @@ static void test_example_file(void)
 	CHECK(conf.n_forwards >= 1, "n_forwards %d", conf.n_forwards);
 	CHECK_EQ(conf.forwards[0].protocol, IPPROTO_UDP, "protocol");
 	CHECK_EQ(conf.forwards[0].port, 51820, "port");
-	test_done();
 }
 
-static void test_defaults(void)
+/* Defaults of the optional keys. */
+TEST(config_defaults)
 {
-	test_start("config: defaults of the optional keys");
 	CHECK_OK(INTERFACE FORWARD);
 	CHECK_EQ(conf.mode, HP_CONFIG_MODE_AUTO, "mode");
 	CHECK(!conf.has_public_addr, "has_public_addr");
@@ -153,12 +151,10 @@ static void test_defaults(void)
 	CHECK_EQ(conf.forwards[0].target_addr, 0, "target_addr");
 	CHECK_EQ(conf.forwards[0].target_port, 0, "target_port");
 	CHECK_EQ(conf.forwards[0].target_line, 0, "target_line");
-	test_done();
 }
 
-static void test_every_key(void)
+TEST(config_every_key)
 {
-	test_start("config: every key");
 	CHECK_OK("[Interface]\n"
 		 "Device = lan0, wlan0,br-lan\n"
 		 "Mode = tc\n"
@@ -196,12 +192,11 @@ static void test_every_key(void)
 	CHECK_EQ(conf.forwards[1].line, 10, "[1] line");
 	CHECK_EQ(conf.forwards[2].port, 65535, "[2] port");
 	CHECK_EQ(conf.forwards[2].target_line, 0, "[2] target_line");
-	test_done();
 }
 
-static void test_modes(void)
+/* Mode values and config_mode_name. */
+TEST(config_modes)
 {
-	test_start("config: Mode values and config_mode_name");
 	CHECK_OK("[Interface]\nDevice = lan0\nMode = xdp\n" FORWARD);
 	CHECK_EQ(conf.mode, HP_CONFIG_MODE_XDP, "xdp");
 	CHECK_OK("[Interface]\nDevice = lan0\nMode = TC\n" FORWARD);
@@ -212,12 +207,11 @@ static void test_modes(void)
 	CHECK(!strcmp(config_mode_name(HP_CONFIG_MODE_XDP), "xdp"), "name of xdp");
 	CHECK(!strcmp(config_mode_name(HP_CONFIG_MODE_TC), "tc"), "name of tc");
 	CHECK(config_mode_name((enum hp_config_mode)42) != NULL, "name of a bad mode");
-	test_done();
 }
 
-static void test_case_insensitive(void)
+/* Section, key and value names are case-insensitive. */
+TEST(config_case_insensitive)
 {
-	test_start("config: section, key and value names are case-insensitive");
 	CHECK_OK("[INTERFACE]\n"
 		 "dEVICE = Lan0\n"
 		 "mode = XdP\n"
@@ -234,12 +228,11 @@ static void test_case_insensitive(void)
 	CHECK_EQ(conf.forwards[0].target_port, 8080, "target_port");
 	CHECK_OK("[Interface]\nDevice = lan0, LAN0\n" FORWARD);
 	CHECK_EQ(conf.n_devices, 2, "lan0 and LAN0 are two devices");
-	test_done();
 }
 
-static void test_comments_and_whitespace(void)
+/* Comments, blank lines and whitespace. */
+TEST(config_comments_and_whitespace)
 {
-	test_start("config: comments, blank lines and whitespace");
 	CHECK_OK("# a comment before any section\n"
 		 "\n"
 		 "   \t\n"
@@ -263,33 +256,30 @@ static void test_comments_and_whitespace(void)
 	CHECK_EQ(conf.forwards[0].target_addr, ip("10.0.0.2"), "target_addr");
 	CHECK_EQ(conf.forwards[0].target_port, 1, "target_port");
 	CHECK_EQ(conf.lineno, 13, "lineno");
-	test_done();
 }
 
-static void test_forward_before_interface(void)
+/* Sections in any order. */
+TEST(config_forward_before_interface)
 {
-	test_start("config: sections in any order");
 	CHECK_OK(FORWARD "[Forward]\nPort = 53\nProtocol = tcp\n" INTERFACE);
 	CHECK_EQ(conf.n_forwards, 2, "n_forwards");
 	CHECK_EQ(conf.forwards[1].line, 4, "second forward line");
 	CHECK_EQ(conf.interface_line, 7, "interface_line");
 	CHECK_EQ(conf.device_line, 8, "device_line");
-	test_done();
 }
 
-static void test_key_before_section(void)
+/* A key before any section. */
+TEST(config_key_before_section)
 {
-	test_start("config: a key before any section");
 	CHECK_ERROR("# hairpin\n  Device = lan0  \n" INTERFACE FORWARD,
 		    "hairpin.conf:2: Key = Value before any [Section] header: `Device = lan0'");
 	CHECK_ERROR("Bogus = 1\n",
 		    "hairpin.conf:1: Key = Value before any [Section] header: `Bogus = 1'");
-	test_done();
 }
 
-static void test_not_a_line(void)
+/* A line that is neither [Section] nor Key = Value. */
+TEST(config_not_a_line)
 {
-	test_start("config: a line that is neither [Section] nor Key = Value");
 	CHECK_ERROR(INTERFACE "lan1 # a device\n" FORWARD,
 		    "hairpin.conf:3: not a [Section] header or Key = Value: `lan1'");
 	CHECK_ERROR(INTERFACE "  = lan1\n" FORWARD,
@@ -299,23 +289,19 @@ static void test_not_a_line(void)
 	CHECK_ERROR("[Interface] Device = lan0\n",
 		    "hairpin.conf:1: section header does not end in ]: `[Interface] Device = lan0'");
 	CHECK_ERROR("[\n", "hairpin.conf:1: section header does not end in ]: `['");
-	test_done();
 }
 
-static void test_unknown_section(void)
+TEST(config_unknown_section)
 {
-	test_start("config: unknown sections");
 	CHECK_ERROR(INTERFACE "[Peer]\n",
 		    "hairpin.conf:3: unknown section (not [Interface] or [Forward]): `[Peer]'");
 	CHECK_ERROR("[]\n", "hairpin.conf:1: unknown section (not [Interface] or [Forward]): `[]'");
 	CHECK_ERROR("[Forwards]\n",
 		    "hairpin.conf:1: unknown section (not [Interface] or [Forward]): `[Forwards]'");
-	test_done();
 }
 
-static void test_unknown_key(void)
+TEST(config_unknown_key)
 {
-	test_start("config: unknown keys");
 	CHECK_ERROR("[Interface]\nDevcie = lan0\n",
 		    "hairpin.conf:2: unknown key in [Interface]: `Devcie'");
 	CHECK_ERROR(INTERFACE "Port = 1\n", "hairpin.conf:3: unknown key in [Interface]: `Port'");
@@ -323,20 +309,18 @@ static void test_unknown_key(void)
 		    "hairpin.conf:6: unknown key in [Forward]: `Device'");
 	CHECK_ERROR(INTERFACE "Public Address = 192.0.2.1\n",
 		    "hairpin.conf:3: unknown key in [Interface]: `Public Address'");
-	test_done();
 }
 
-static void test_second_interface(void)
+/* A second [Interface]. */
+TEST(config_second_interface)
 {
-	test_start("config: a second [Interface]");
 	CHECK_ERROR(INTERFACE FORWARD "[interface]\nDevice = lan1\n",
 		    "hairpin.conf:6: a second [Interface] section (there is one, at line 1): `[interface]'");
-	test_done();
 }
 
-static void test_duplicate_key(void)
+/* A key given twice in one section. */
+TEST(config_duplicate_key)
 {
-	test_start("config: a key given twice in one section");
 	CHECK_ERROR("[Interface]\nDevice = lan0\ndevice = lan1\n",
 		    "hairpin.conf:3: Device is given twice in one [Interface]: `device'");
 	CHECK_ERROR(INTERFACE "Mode = auto\nMode = auto\n",
@@ -349,21 +333,18 @@ static void test_duplicate_key(void)
 		    "hairpin.conf:7: Target is given twice in one [Forward]: `Target'");
 	/* Each [Forward] has its own set of keys. */
 	CHECK_OK(INTERFACE FORWARD "[Forward]\nProtocol = udp\nPort = 51821\n");
-	test_done();
 }
 
-static void test_empty_value(void)
+/* A key without a value. */
+TEST(config_empty_value)
 {
-	test_start("config: a key without a value");
 	CHECK_ERROR("[Interface]\nDevice =\n", "hairpin.conf:2: Device has no value: `Device ='");
 	CHECK_ERROR(INTERFACE "[Forward]\nPort =   # none\n",
 		    "hairpin.conf:4: Port has no value: `Port ='");
-	test_done();
 }
 
-static void test_device_names(void)
+TEST(config_device_names)
 {
-	test_start("config: Device names");
 	CHECK_OK("[Interface]\nDevice = abcdefghijklmno\n" FORWARD);
 	CHECK(!strcmp(conf.devices[0], "abcdefghijklmno"), "15 characters: %s", conf.devices[0]);
 	CHECK_OK("[Interface]\nDevice = eth0.100,...,-x_@!\n" FORWARD);
@@ -389,15 +370,13 @@ static void test_device_names(void)
 		    "hairpin.conf:2: Device has an empty interface name: `lan0 ,'");
 	CHECK_ERROR("[Interface]\nDevice = ,lan0\n",
 		    "hairpin.conf:2: Device has an empty interface name: `,lan0'");
-	test_done();
 }
 
-static void test_device_duplicate(void)
+/* Device lists an interface twice. */
+TEST(config_device_duplicate)
 {
-	test_start("config: Device lists an interface twice");
 	CHECK_ERROR("[Interface]\nDevice = lan0, lan1 , lan0\n",
 		    "hairpin.conf:2: Device lists an interface twice: `lan0'");
-	test_done();
 }
 
 /* "[Interface]\nDevice = d0,d1,...,d<n-1>\n" FORWARD */
@@ -416,11 +395,11 @@ static char *devices_config(int n)
 	return text;
 }
 
-static void test_device_limit(void)
+/* At most HP_MAX_DEVICES devices. */
+TEST(config_device_limit)
 {
 	char *text;
 
-	test_start("config: at most HP_MAX_DEVICES devices");
 	text = devices_config(HP_MAX_DEVICES);
 	CHECK_OK(text);
 	CHECK_EQ(conf.n_devices, HP_MAX_DEVICES, "n_devices");
@@ -430,20 +409,19 @@ static void test_device_limit(void)
 	text = devices_config(HP_MAX_DEVICES + 1);
 	CHECK_ERROR(text, "hairpin.conf:2: Device lists more than 64 interfaces: `d64'");
 	free(text);
-	test_done();
 }
 
-static void test_mode_invalid(void)
+/* Mode that is not auto, xdp or tc. */
+TEST(config_mode_invalid)
 {
-	test_start("config: Mode that is not auto, xdp or tc");
 	CHECK_ERROR(INTERFACE "Mode = native\n",
 		    "hairpin.conf:3: Mode is not auto, xdp or tc: `native'");
 	CHECK_ERROR(INTERFACE "Mode = xdp tc\n",
 		    "hairpin.conf:3: Mode is not auto, xdp or tc: `xdp tc'");
-	test_done();
 }
 
-static void test_addresses(void)
+/* PublicAddress and LocalAddress. */
+TEST(config_addresses)
 {
 	static const char *const good[] = {
 		"1.2.3.4", "10.0.0.1", "126.255.255.255", "128.0.0.1", "223.255.255.255",
@@ -456,7 +434,6 @@ static void test_addresses(void)
 	char text[256], want[256];
 	size_t i;
 
-	test_start("config: PublicAddress and LocalAddress");
 	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
 		snprintf(text, sizeof(text), INTERFACE "PublicAddress = %s\nLocalAddress = %s\n"
 			 FORWARD, good[i], good[i]);
@@ -483,12 +460,10 @@ static void test_addresses(void)
 		    "hairpin.conf:3: PublicAddress is a loopback address: `127.0.0.1'");
 	CHECK_ERROR(INTERFACE "LocalAddress = 127.255.255.254\n",
 		    "hairpin.conf:3: LocalAddress is a loopback address: `127.255.255.254'");
-	test_done();
 }
 
-static void test_protocol(void)
+TEST(config_protocol)
 {
-	test_start("config: Protocol");
 	CHECK_OK(INTERFACE "[Forward]\nProtocol = UDP\nPort = 1\n[Forward]\nProtocol = Tcp\nPort = 1\n");
 	CHECK_EQ(conf.forwards[0].protocol, IPPROTO_UDP, "UDP");
 	CHECK_EQ(conf.forwards[1].protocol, IPPROTO_TCP, "Tcp");
@@ -498,10 +473,9 @@ static void test_protocol(void)
 		    "hairpin.conf:4: Protocol is not udp or tcp: `17'");
 	CHECK_ERROR(INTERFACE "[Forward]\nProtocol = udp,tcp\n",
 		    "hairpin.conf:4: Protocol is not udp or tcp: `udp,tcp'");
-	test_done();
 }
 
-static void test_port(void)
+TEST(config_port)
 {
 	static const char *const bad[] = {
 		"0", "65536", "70000", "-1", "+1", "0x50", "5 1", "51820a", "1e3", "80.0",
@@ -510,7 +484,6 @@ static void test_port(void)
 	char text[256], want[256];
 	size_t i;
 
-	test_start("config: Port");
 	CHECK_OK(INTERFACE "[Forward]\nProtocol = udp\nPort = 65535\n");
 	CHECK_EQ(conf.forwards[0].port, 65535, "65535");
 	CHECK_OK(INTERFACE "[Forward]\nProtocol = udp\nPort = 1\n");
@@ -525,12 +498,10 @@ static void test_port(void)
 			 "hairpin.conf:5: Port is not a number from 1 to 65535: `%s'", bad[i]);
 		CHECK_ERROR(text, want);
 	}
-	test_done();
 }
 
-static void test_target(void)
+TEST(config_target)
 {
-	test_start("config: Target");
 	CHECK_ERROR(INTERFACE "[Forward]\nTarget = 10.0.0.2:0\n",
 		    "hairpin.conf:4: Target port is not a number from 1 to 65535: `0'");
 	CHECK_ERROR(INTERFACE "[Forward]\nTarget = 10.0.0.2:65536\n",
@@ -549,41 +520,36 @@ static void test_target(void)
 		    "hairpin.conf:4: Target address is 0.0.0.0, which is no host's address: `0.0.0.0'");
 	CHECK_ERROR(INTERFACE "[Forward]\nTarget = 230.1.1.1\n",
 		    "hairpin.conf:4: Target address is a multicast address: `230.1.1.1'");
-	test_done();
 }
 
-static void test_no_interface(void)
+/* No [Interface], or no Device in it. */
+TEST(config_no_interface)
 {
-	test_start("config: no [Interface], or no Device in it");
 	CHECK_ERROR("", "hairpin.conf: no [Interface] section");
 	CHECK_ERROR("# only a comment\n" FORWARD, "hairpin.conf: no [Interface] section");
 	CHECK_ERROR(FORWARD "\n[Interface]\nMode = xdp\n",
 		    "hairpin.conf:5: [Interface] has no Device: `[Interface]'");
-	test_done();
 }
 
-static void test_no_forward(void)
+TEST(config_no_forward)
 {
-	test_start("config: no [Forward]");
 	CHECK_ERROR(INTERFACE, "hairpin.conf: no [Forward] section (at least one is needed)");
-	test_done();
 }
 
-static void test_forward_missing_keys(void)
+/* [Forward] without Protocol or Port. */
+TEST(config_forward_missing_keys)
 {
-	test_start("config: [Forward] without Protocol or Port");
 	CHECK_ERROR(INTERFACE FORWARD "\n# second\n[Forward]\nProtocol = tcp\nTarget = 10.0.0.2\n",
 		    "hairpin.conf:8: [Forward] has no Port: `[Forward]'");
 	CHECK_ERROR(INTERFACE "[Forward]\nPort = 1\n" FORWARD,
 		    "hairpin.conf:3: [Forward] has no Protocol: `[Forward]'");
 	CHECK_ERROR(INTERFACE FORWARD "[Forward]\n",
 		    "hairpin.conf:6: [Forward] has no Protocol: `[Forward]'");
-	test_done();
 }
 
-static void test_forward_duplicate(void)
+/* Two [Forward] of the same protocol and port. */
+TEST(config_forward_duplicate)
 {
-	test_start("config: two [Forward] of the same protocol and port");
 	CHECK_ERROR(INTERFACE FORWARD "\n[Forward]\nprotocol = UDP\nport = 51820\n",
 		    "hairpin.conf:7: udp port 51820 is already forwarded by the [Forward] at line 3: `[Forward]'");
 	CHECK_ERROR(INTERFACE "[Forward]\nProtocol = tcp\nPort = 22\n" FORWARD
@@ -592,7 +558,6 @@ static void test_forward_duplicate(void)
 	/* udp and tcp ports are different ports. */
 	CHECK_OK(INTERFACE FORWARD "[Forward]\nProtocol = tcp\nPort = 51820\n");
 	CHECK_EQ(conf.n_forwards, 2, "n_forwards");
-	test_done();
 }
 
 /* INTERFACE then n [Forward] of udp ports 1..n, three lines each. */
@@ -610,11 +575,11 @@ static char *forwards_config(int n)
 	return text;
 }
 
-static void test_forward_limit(void)
+/* At most HP_MAX_FORWARDS [Forward]. */
+TEST(config_forward_limit)
 {
 	char *text;
 
-	test_start("config: at most HP_MAX_FORWARDS [Forward]");
 	text = forwards_config(HP_MAX_FORWARDS);
 	CHECK_OK(text);
 	CHECK_EQ(conf.n_forwards, HP_MAX_FORWARDS, "n_forwards");
@@ -625,17 +590,15 @@ static void test_forward_limit(void)
 	text = forwards_config(HP_MAX_FORWARDS + 2);
 	CHECK_ERROR(text, "hairpin.conf:3075: more than 1024 [Forward] sections: `[Forward]'");
 	free(text);
-	test_done();
 }
 
-static void test_long_lines(void)
+TEST(config_long_lines)
 {
 	size_t n = 1 << 20, i;
 	char *line = malloc(n + 64);
 	char *path = malloc(4096);
 	char want[300];
 
-	test_start("config: long lines");
 	/* A megabyte of comment, and a megabyte of whitespace around a key. */
 	config_init(&conf, "hairpin.conf");
 	memset(line, 'x', n);
@@ -673,17 +636,15 @@ static void test_long_lines(void)
 	CHECK_EQ(strlen(conf.error), sizeof(conf.error) - 1, "error length");
 	free(line);
 	free(path);
-	test_done();
 }
 
-static void test_load(void)
+TEST(config_load_good_file)
 {
 	static const char good[] = "[Interface]\r\nDevice = lan0\r\n\r\n[Forward]\r\n"
 				   "Protocol = udp\r\nPort = 51820";	/* no final newline */
 	static const char bad[] = INTERFACE "[Forward]\nProtocol = udp\nPort = 70000\n";
 	char *path;
 
-	test_start("config: config_load");
 	path = temp_file(good, sizeof(good) - 1);
 	CHECK(config_load(&conf, path) == 0, "good file: %s", conf.error);
 	CHECK(conf.path == path, "conf.path");
@@ -696,16 +657,15 @@ static void test_load(void)
 	CHECK_STR(conf.error, ":5: Port is not a number from 1 to 65535: `70000'", "bad file");
 	CHECK(!strncmp(conf.error, path, strlen(path)), "error names the file: %s", conf.error);
 	unlink(path);
-	test_done();
 }
 
-static void test_load_errors(void)
+/* config_load of a file it cannot read. */
+TEST(config_load_errors)
 {
 	static const char nul[] = "[Interface]\nDevice = lan0\0junk\n" FORWARD;
 	char want[128];
 	char *path;
 
-	test_start("config: config_load of a file it cannot read");
 	CHECK_EQ(config_load(&conf, "/nonexistent/hairpin.conf"), -1, "missing file");
 	CHECK(!strcmp(conf.error,
 		      "/nonexistent/hairpin.conf: cannot read: No such file or directory"),
@@ -724,18 +684,16 @@ static void test_load_errors(void)
 	snprintf(want, sizeof(want), "%s: no [Interface] section", path);
 	CHECK(!strcmp(conf.error, want), "error: got \"%s\", want \"%s\"", conf.error, want);
 	unlink(path);
-	test_done();
 }
 
 /* Odd lines must give 0 or -1 with a message, never a crash (run this under ASan too). */
 #define SOURCES_CONFIG(list)                                                               \
 	"[Interface]\nDevice = lan0\nAllowedSources = " list "\n[Forward]\nProtocol = udp\nPort = 1\n"
 
-static void test_allowed_sources(void)
+TEST(config_allowed_sources)
 {
 	char big[16 * (HP_CONFIG_MAX_SOURCES + 2)] = "", *text;
 
-	test_start("config: AllowedSources");
 	CHECK_OK(SOURCES_CONFIG("192.0.2.0/24, 198.51.100.7 ,0.0.0.0/0,203.0.113.128/25"));
 	CHECK_EQ(conf.n_sources, 4, "n_sources");
 	CHECK_EQ(conf.sources_line, 3, "sources_line");
@@ -771,10 +729,9 @@ static void test_allowed_sources(void)
 	CHECK_EQ(parse(text), -1, "one prefix too many");
 	CHECK_STR(conf.error, "AllowedSources lists more than 512 prefixes", "error");
 	free(text);
-	test_done();
 }
 
-static void test_odd_input(void)
+TEST(config_odd_input)
 {
 	static const char *const lines[] = {
 		"[", "]", "[]", "[[Interface]]", "=", "==", "= =", "#", "[#]", "[Interface]=",
@@ -786,7 +743,6 @@ static void test_odd_input(void)
 	size_t i;
 	int c;
 
-	test_start("config: odd input");
 	for (i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
 		int rc;
 
@@ -810,12 +766,10 @@ static void test_odd_input(void)
 		config_line(&conf, byte);
 		CHECK(memchr(conf.error, '\0', sizeof(conf.error)) != NULL, "error terminated");
 	}
-	test_done();
 }
 
-static void test_public_address_from(void)
+TEST(config_public_address_from)
 {
-	test_start("config: PublicAddressFrom");
 	CHECK_OK(INTERFACE FORWARD);
 	CHECK_EQ(conf.addr_from, HP_ADDR_FROM_NONE, "default");
 	CHECK_EQ(conf.addr_from_line, 0, "default line");
@@ -854,14 +808,12 @@ static void test_public_address_from(void)
 	CHECK(conf.has_public_addr, "has_public_addr");
 	CHECK_EQ(conf.public_addr, ip("203.0.113.7"), "public_addr");
 	CHECK_EQ(conf.addr_from_line, 2, "line");
-	test_done();
 }
 
-static void test_public_address_from_errors(void)
+TEST(config_public_address_from_errors)
 {
 	char long_name[300], long_label[80], text[400], want[600];
 
-	test_start("config: PublicAddressFrom errors");
 	CHECK_ERROR(INTERFACE "PublicAddressFrom = upnp\n",
 		    "hairpin.conf:3: PublicAddressFrom is not dns:NAME, natpmp or interface:NAME: "
 		    "`upnp'");
@@ -970,45 +922,4 @@ static void test_public_address_from_errors(void)
 		    FORWARD,
 		    "hairpin.conf:2: PublicAddressFrom names a Device, which is the LAN, not the "
 		    "interface that holds the public address: `lan1'");
-	test_done();
-}
-
-int main(void)
-{
-	test_contract_example();
-	test_example_file();
-	test_defaults();
-	test_every_key();
-	test_modes();
-	test_case_insensitive();
-	test_comments_and_whitespace();
-	test_forward_before_interface();
-	test_key_before_section();
-	test_not_a_line();
-	test_unknown_section();
-	test_unknown_key();
-	test_second_interface();
-	test_duplicate_key();
-	test_empty_value();
-	test_device_names();
-	test_device_duplicate();
-	test_device_limit();
-	test_mode_invalid();
-	test_addresses();
-	test_protocol();
-	test_port();
-	test_target();
-	test_no_interface();
-	test_no_forward();
-	test_forward_missing_keys();
-	test_forward_duplicate();
-	test_forward_limit();
-	test_long_lines();
-	test_load();
-	test_load_errors();
-	test_odd_input();
-	test_allowed_sources();
-	test_public_address_from();
-	test_public_address_from_errors();
-	return test_exit_status();
 }

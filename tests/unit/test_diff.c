@@ -9,12 +9,12 @@
 
 #include "../fuzz/diff.h"
 #include "../fuzz/gen.h"
-#include "check.h"
+#include "test.h"
 
 #define SLICE_SEED 1
 #define SLICE_PACKETS 100000
 
-int main(void)
+TEST_AS_ROOT(diff_fixed_seed)
 {
 	struct diff_options opts = {
 		.seed = SLICE_SEED,
@@ -26,23 +26,14 @@ int main(void)
 	};
 	struct diff_totals totals = { .csum_complete = 1 };
 
-	test_start("diff_fixed_seed");
-	if (geteuid() != 0) {
-		CHECK(0, "must run as root (BPF_PROG_TEST_RUN)");
-		test_done();
-		return test_exit_status();
-	}
-	if (CHECK(!diff_run(&opts, &totals), "the fuzzer could not run")) {
-		printf("test_diff: %llu packets, %llu mismatches, %llu refused as too short, "
-		       "%.1f s\n", (unsigned long long)totals.packets,
-		       (unsigned long long)totals.mismatches, (unsigned long long)totals.refused,
-		       totals.seconds);
-		CHECK_EQ(totals.packets, SLICE_PACKETS, "packets run");
-		CHECK_EQ(totals.mismatches, 0, "mismatches (seed 1; see the reports above)");
-	}
-	test_done();
+	if (!CHECK(!diff_run(&opts, &totals), "the fuzzer could not run"))
+		return;
+	printf("test_diff: %llu packets, %llu mismatches, %llu refused as too short, %.1f s\n",
+	       (unsigned long long)totals.packets, (unsigned long long)totals.mismatches,
+	       (unsigned long long)totals.refused, totals.seconds);
+	CHECK_EQ(totals.packets, SLICE_PACKETS, "packets run");
+	CHECK_EQ(totals.mismatches, 0, "mismatches (seed 1; see the reports above)");
 	if (!totals.csum_complete)
 		printf("SKIP: diff_fixed_seed_csum_complete: this kernel has no "
 		       "BPF_F_TEST_SKB_CHECKSUM_COMPLETE\n");
-	return test_exit_status();
 }

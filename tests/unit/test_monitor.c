@@ -15,7 +15,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "check.h"
+#include "test.h"
 #include "hairpin.h"
 #include "hairpin.skel.h"
 
@@ -80,7 +80,7 @@ static int run_with_lease(struct hairpin *skel, struct bpf_program *prog, struct
 	return n_events;
 }
 
-static void test_lease(const char *name, bool xdp)
+static void expect_events_only_under_lease(bool xdp)
 {
 	struct hp_forward_key key = { .protocol = IPPROTO_UDP, .port = htons(51820) };
 	struct hp_forward fwd = { .target_port = htons(51821), .stats_index = 3 };
@@ -89,7 +89,6 @@ static void test_lease(const char *name, bool xdp)
 	struct bpf_program *prog;
 	char addr[INET_ADDRSTRLEN];
 
-	test_start(name);
 	if (!CHECK(skel, "hairpin__open_and_load: %s", strerror(errno)))
 		goto out;
 	prog = xdp ? skel->progs.hp_ingress_xdp : skel->progs.hp_ingress_tc;
@@ -126,16 +125,14 @@ static void test_lease(const char *name, bool xdp)
 out:
 	ring_buffer__free(rb);
 	hairpin__destroy(skel);
-	test_done();
 }
 
-int main(void)
+TEST_AS_ROOT(monitor_events_only_under_lease_xdp)
 {
-	if (geteuid()) {
-		printf("FAIL: test_monitor: must run as root\n");
-		return 1;
-	}
-	test_lease("monitor: events only under a lease (xdp)", true);
-	test_lease("monitor: events only under a lease (tc)", false);
-	return test_exit_status();
+	expect_events_only_under_lease(true);
+}
+
+TEST_AS_ROOT(monitor_events_only_under_lease_tc)
+{
+	expect_events_only_under_lease(false);
 }

@@ -18,7 +18,7 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 
-#include "check.h"
+#include "test.h"
 #include "probe.h"
 
 /* The child's exit status and what it wrote to stderr. */
@@ -79,38 +79,37 @@ static bool kernel_at_least(int major, int minor)
 	return ma > major || (ma == major && mi >= minor);
 }
 
-int main(void)
+/* This kernel has every feature, and nothing is said. */
+TEST_AS_ROOT(probe_all_features_silent)
 {
-	struct outcome out;
+	struct outcome out = probe_in_child(0);
 
-	if (geteuid()) {
-		printf("FAIL: test_probe: must run as root\n");
-		return 1;
-	}
-
-	test_start("probe: this kernel has every feature, and nothing is said");
-	out = probe_in_child(0);
 	CHECK_EQ(out.status, 0, "probe_kernel() exit");
 	CHECK(!out.err[0], "said: %s", out.err);
-	test_done();
+}
 
-	test_start("probe: tcx links reported exactly from Linux 6.6");
+/* tcx links reported exactly from Linux 6.6. */
+TEST_AS_ROOT(probe_tcx_from_linux_6_6)
+{
 	CHECK_EQ(probe_has_tcx(), kernel_at_least(6, 6), "probe_has_tcx()");
-	test_done();
+}
 
-	test_start("probe: a kernel without bpf(2) is refused, by name");
-	out = probe_in_child(ENOSYS);
+/* A kernel without bpf(2) is refused, by name. */
+TEST_AS_ROOT(probe_no_bpf_syscall_refused)
+{
+	struct outcome out = probe_in_child(ENOSYS);
+
 	CHECK_EQ(out.status, 1, "probe_kernel() exit");
 	CHECK_STR(out.err, "hairpin: this kernel (", "message");
 	CHECK_STR(out.err, ") cannot run hairpin: no bpf() system call", "message");
 	CHECK_STR(out.err, "(CONFIG_BPF_SYSCALL; needs Linux " HP_MIN_LINUX ")", "message");
-	test_done();
+}
 
-	test_start("probe: bpf(2) refused for want of privilege is not an old kernel");
-	out = probe_in_child(EPERM);
+/* bpf(2) refused for want of privilege is not an old kernel. */
+TEST_AS_ROOT(probe_eperm_not_old_kernel)
+{
+	struct outcome out = probe_in_child(EPERM);
+
 	CHECK_EQ(out.status, 0, "probe_kernel() exit");
 	CHECK(!out.err[0], "said: %s", out.err);
-	test_done();
-
-	return test_exit_status();
 }

@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "check.h"
+#include "test.h"
 #include "watch.h"
 
 static __be32 ip(const char *s)
@@ -115,30 +115,42 @@ static void add_cname(struct msg *m, const char *target, unsigned long ttl)
 	m->b[rdlen_at + 1] = m->len - rdlen_at - 2;
 }
 
-static void test_dns_a(void)
+/* One A record and its TTL. */
+TEST(watch_dns_one_a_record)
 {
 	struct msg m;
 	__be32 addr = 0;
 	__u32 ttl = 0;
 
-	test_start("watch: dns: one A record and its TTL");
 	msg_start(&m, "home.example.net");
 	add_a(&m, NULL, "203.0.113.8", 2);
 	CHECK_EQ(dns_parse_a(m.b, m.len, 0, &addr, &ttl), 0, "parse");
 	CHECK_EQ(addr, ip("203.0.113.8"), "addr");
 	CHECK_EQ(ttl, 2, "ttl");
-	test_done();
+}
 
-	test_start("watch: dns: a CNAME chain bounds the TTL");
+/* A CNAME chain bounds the TTL. */
+TEST(watch_dns_cname_chain_bounds_ttl)
+{
+	struct msg m;
+	__be32 addr = 0;
+	__u32 ttl = 0;
+
 	msg_start(&m, "home.example.net");
 	add_cname(&m, "dyn.example.org", 100);
 	add_a(&m, "dyn.example.org", "203.0.113.9", 300);
 	CHECK_EQ(dns_parse_a(m.b, m.len, 0, &addr, &ttl), 0, "parse");
 	CHECK_EQ(addr, ip("203.0.113.9"), "addr");
 	CHECK_EQ(ttl, 100, "ttl: the CNAME's");
-	test_done();
+}
 
-	test_start("watch: dns: several A records: the current one is kept, else the first");
+/* Several A records: the current one is kept, else the first. */
+TEST(watch_dns_several_a_records_current_kept)
+{
+	struct msg m;
+	__be32 addr = 0;
+	__u32 ttl = 0;
+
 	msg_start(&m, "home.example.net");
 	add_a(&m, NULL, "203.0.113.10", 60);
 	add_a(&m, NULL, "203.0.113.11", 50);
@@ -149,17 +161,16 @@ static void test_dns_a(void)
 	CHECK_EQ(addr, ip("203.0.113.11"), "the current one, second in the answer");
 	CHECK_EQ(dns_parse_a(m.b, m.len, ip("203.0.113.7"), &addr, &ttl), 0, "parse");
 	CHECK_EQ(addr, ip("203.0.113.10"), "current not among them: the first");
-	test_done();
 }
 
-static void test_dns_no_a(void)
+/* Answers without a usable A record. */
+TEST(watch_dns_no_usable_a_record)
 {
 	struct msg m;
 	__be32 addr = ip("192.0.2.99");
 	__u32 ttl = 77;
 	int rdlen_at;
 
-	test_start("watch: dns: answers without a usable A record");
 	msg_start(&m, "home.example.net");
 	CHECK_EQ(dns_parse_a(m.b, m.len, 0, &addr, &ttl), -ENODATA, "empty answer section");
 	add_cname(&m, "dyn.example.org", 100);
@@ -183,9 +194,15 @@ static void test_dns_no_a(void)
 	CHECK_EQ(dns_parse_a(m.b, m.len, 0, &addr, &ttl), -ENODATA, "class CH, rdlen 5");
 	CHECK_EQ(addr, ip("192.0.2.99"), "addr untouched");
 	CHECK_EQ(ttl, 77, "ttl untouched");
-	test_done();
+}
 
-	test_start("watch: dns: messages that do not parse");
+/* Messages that do not parse. */
+TEST(watch_dns_bad_messages)
+{
+	struct msg m;
+	__be32 addr = ip("192.0.2.99");
+	__u32 ttl = 77;
+
 	msg_start(&m, "home.example.net");
 	add_a(&m, NULL, "203.0.113.8", 2);
 	for (int len = 0; len < m.len; len++) {
@@ -196,12 +213,11 @@ static void test_dns_no_a(void)
 	CHECK_EQ(dns_parse_a(m.b, -1, 0, &addr, &ttl), -EBADMSG, "negative length");
 	m.b[m.ancount_at + 1] = 2;	/* says two answers, has one */
 	CHECK_EQ(dns_parse_a(m.b, m.len, 0, &addr, &ttl), -EBADMSG, "ancount too high");
-	test_done();
 }
 
-static void test_dns_ttl(void)
+/* TTL clamped to [30 s, 1 h]. */
+TEST(watch_dns_ttl_clamped)
 {
-	test_start("watch: dns: TTL clamped to [30 s, 1 h]");
 	CHECK_EQ(dns_clamp_ttl(0), 30, "0");
 	CHECK_EQ(dns_clamp_ttl(2), 30, "2");
 	CHECK_EQ(dns_clamp_ttl(30), 30, "30");
@@ -209,19 +225,17 @@ static void test_dns_ttl(void)
 	CHECK_EQ(dns_clamp_ttl(3600), 3600, "3600");
 	CHECK_EQ(dns_clamp_ttl(86400), 3600, "86400");
 	CHECK_EQ(dns_clamp_ttl(0xffffffff), 3600, "2^32-1");
-	test_done();
 }
 
 /* ---- NAT-PMP ----------------------------------------------------------------------------- */
 
-static void test_natpmp_parse(void)
+TEST(watch_natpmp_public_address_responses)
 {
 	const unsigned char ok[12] = { 0, 128, 0, 0, 0, 0, 0x01, 0x2c, 203, 0, 113, 8 };
 	const unsigned char fail3[8] = { 0, 128, 0, 3, 0, 0, 0, 5 };
 	unsigned char buf[16];
 	struct natpmp_reply r;
 
-	test_start("watch: natpmp: public address responses");
 	CHECK_EQ(natpmp_parse(ok, sizeof(ok), &r), 0, "parse");
 	CHECK_EQ(r.result, 0, "result");
 	CHECK_EQ(r.epoch, 300, "epoch");
@@ -236,9 +250,16 @@ static void test_natpmp_parse(void)
 	CHECK_EQ(r.result, 3, "result 3");
 	CHECK_EQ(r.epoch, 5, "epoch of the error");
 	CHECK_EQ(r.addr, 0, "no address with an error");
-	test_done();
+}
 
-	test_start("watch: natpmp: what is not a public address response is ignored");
+/* What is not a public address response is ignored. */
+TEST(watch_natpmp_other_responses_ignored)
+{
+	const unsigned char ok[12] = { 0, 128, 0, 0, 0, 0, 0x01, 0x2c, 203, 0, 113, 8 };
+	const unsigned char fail3[8] = { 0, 128, 0, 3, 0, 0, 0, 5 };
+	unsigned char buf[16];
+	struct natpmp_reply r;
+
 	CHECK_EQ(natpmp_parse(ok, 11, &r), -EBADMSG, "11 bytes with result 0");
 	CHECK_EQ(natpmp_parse(fail3, 7, &r), -EBADMSG, "7 bytes");
 	CHECK_EQ(natpmp_parse(ok, 0, &r), -EBADMSG, "0 bytes");
@@ -250,9 +271,11 @@ static void test_natpmp_parse(void)
 	CHECK_EQ(natpmp_parse(buf, 12, &r), -EBADMSG, "a request");
 	buf[1] = 129;	/* a UDP mapping response */
 	CHECK_EQ(natpmp_parse(buf, 12, &r), -EBADMSG, "opcode 129");
-	test_done();
+}
 
-	test_start("watch: natpmp: result codes");
+/* Result codes. */
+TEST(watch_natpmp_result_codes)
+{
 	CHECK_STR(natpmp_result_text(0), "success", "0");
 	CHECK_STR(natpmp_result_text(1), "unsupported version", "1");
 	CHECK_STR(natpmp_result_text(2), "not authorized", "2");
@@ -260,12 +283,11 @@ static void test_natpmp_parse(void)
 	CHECK_STR(natpmp_result_text(4), "out of resources", "4");
 	CHECK_STR(natpmp_result_text(5), "unsupported opcode", "5");
 	CHECK_STR(natpmp_result_text(77), "result code 77", "77");
-	test_done();
 }
 
-static void test_natpmp_epoch(void)
+/* The epoch going back means a restart (RFC 6886 3.6). */
+TEST(watch_natpmp_epoch_back_is_restart)
 {
-	test_start("watch: natpmp: the epoch going back means a restart (RFC 6886 3.6)");
 	/* 8 s later, 7/8 of it is 7 s: 107 expected, 2 s of slack. */
 	CHECK(!natpmp_epoch_went_back(100, 1000, 108, 9000), "108: ahead");
 	CHECK(!natpmp_epoch_went_back(100, 1000, 105, 9000), "105: within 2 s");
@@ -277,7 +299,6 @@ static void test_natpmp_epoch(void)
 	CHECK(!natpmp_epoch_went_back(100, 9000, 100, 1000), "clock going back");
 	/* An epoch near 2^32 does not overflow the expectation. */
 	CHECK(!natpmp_epoch_went_back(0xfffffff0, 0, 0xffffffff, 16000), "near 2^32");
-	test_done();
 }
 
 static int gateway_of(const char *text, __be32 *gw)
@@ -295,12 +316,12 @@ static int gateway_of(const char *text, __be32 *gw)
 #define ROUTE_HEADER "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\t" \
 		     "Window\tIRTT\n"
 
-static void test_natpmp_gateway(void)
+/* The default gateway from /proc/net/route. */
+TEST(watch_natpmp_default_gateway)
 {
 	char line[160], text[1024];
 	__be32 gw = 0, want = ip("198.51.100.1"), other = ip("192.0.2.254");
 
-	test_start("watch: natpmp: the default gateway from /proc/net/route");
 	/* The kernel prints each __be32 with %08X: the bytes as this host's integer. */
 	snprintf(text, sizeof(text), ROUTE_HEADER
 		 "lan0\t000200C0\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\n"
@@ -326,12 +347,11 @@ static void test_natpmp_gateway(void)
 	CHECK_EQ(gateway_of("", &gw), -ENETUNREACH, "empty");
 	CHECK_EQ(gateway_of("garbage\n\n\t\n", &gw), -ENETUNREACH, "garbage");
 	CHECK_EQ(gw, 0, "untouched");
-	test_done();
 }
 
-static void test_backoff(void)
+/* Retries after failures: 5 s doubling up to 5 min. */
+TEST(watch_backoff)
 {
-	test_start("watch: retries after failures: 5 s doubling up to 5 min");
 	CHECK_EQ(watch_backoff_ms(1), 5000, "1");
 	CHECK_EQ(watch_backoff_ms(2), 10000, "2");
 	CHECK_EQ(watch_backoff_ms(3), 20000, "3");
@@ -339,17 +359,4 @@ static void test_backoff(void)
 	CHECK_EQ(watch_backoff_ms(7), 300000, "7");
 	CHECK_EQ(watch_backoff_ms(1000), 300000, "1000");
 	CHECK_EQ(watch_backoff_ms(0), 5000, "0");
-	test_done();
-}
-
-int main(void)
-{
-	test_dns_a();
-	test_dns_no_a();
-	test_dns_ttl();
-	test_natpmp_parse();
-	test_natpmp_epoch();
-	test_natpmp_gateway();
-	test_backoff();
-	return test_exit_status();
 }
