@@ -4,7 +4,6 @@
  * port the client dialled; and leaves every other packet alone.
  */
 #include <string.h>
-#include <bpf/bpf.h>
 
 #include "packets.h"
 

@@ -4,7 +4,6 @@
  * moved to another stats slot, and the public address changing under a flow.
  */
 #include <string.h>
-#include <bpf/bpf.h>
 
 #include "packets.h"
 

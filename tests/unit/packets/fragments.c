@@ -4,7 +4,6 @@
  * whole packet and remembered in the frags map; the later ones follow it, and only it.
  */
 #include <string.h>
-#include <bpf/bpf.h>
 
 #include "packets.h"
 

@@ -5,6 +5,7 @@
  * client's packet on to the client, each with the packet it quotes translated back; queries,
  * errors about other flows, truncated errors and fragments of errors are left alone.
  */
+#include <errno.h>
 #include <string.h>
 #include <bpf/bpf.h>
 

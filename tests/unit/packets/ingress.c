@@ -4,7 +4,6 @@
  * the forward's target, records the flow and counts it; and leaves everything else alone.
  */
 #include <string.h>
-#include <bpf/bpf.h>
 
 #include "packets.h"
 

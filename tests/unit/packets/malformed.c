@@ -4,7 +4,6 @@
  * 4), headers cut short by the frame or by tot_len, frames shorter than an Ethernet header.
  */
 #include <string.h>
-#include <bpf/bpf.h>
 
 #include "packets.h"
 

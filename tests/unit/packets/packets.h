@@ -193,7 +193,7 @@ struct icmp_error_kind {
 
 extern const struct icmp_error_kind port_unreachable, frag_needed;
 
-/* The frames of the scenario, and the scenario's setups. */
+/* ---- The frames of the scenario ------------------------------------------------------------ */
 
 /* The client dials the public address on the forwarded UDP port. */
 struct frame udp_to_public(void);
@@ -207,11 +207,13 @@ struct frame udp_reply(void);
 /* The target's TCP reply to the client. */
 struct frame tcp_reply(void);
 
+/* An ICMP echo request from @saddr to @daddr, from the client. */
 struct frame icmp_echo(__be32 saddr, __be32 daddr);
 
 /* UDP over IPv6 to the forwarded port: IPv6 is never rewritten, whatever the port. */
 struct frame udp6_to_forwarded_port(bool from_host);
 
+/* "Who has @target? Tell @sender", broadcast by the client. */
 struct frame arp_request(__be32 sender, __be32 target);
 
 /*
@@ -239,6 +241,7 @@ __u32 quote_of(const struct frame *f, __u32 l4_bytes);
 /* Headers only: a TCP pure ACK (the commonest packet there is) and an empty UDP datagram. */
 struct frame without_payload(struct frame f);
 
+/* The forward of @f's protocol: udp_forward or tcp_forward. */
 const struct forward_rule *forward_of(const struct frame *f);
 
 /* A reply of a tracked flow as the target sent it, as the client received it (after egress). */
@@ -250,27 +253,38 @@ struct frame packet_as_received(const struct frame *sent);
 /* The target tells the client about @about (as the target received it). */
 struct frame egress_error_about(const struct frame *about, __u32 quoted);
 
+/* ---- Running the programs ------------------------------------------------------------------ */
+
+/* XDP_PASS or TC_ACT_OK. */
 __u32 pass_verdict(enum variant v);
 
 /* The egress runs that go with an ingress variant: XDP has no egress hook, tc uses tc. */
 enum variant egress_variant(enum variant v);
 
+/* @len bytes at @data through the program of @hook and @v, once; @r holds what came out. */
 void run(struct result *r, struct hairpin *skel, enum hook hook, enum variant v,
 	 const void *data, __u32 len);
 
 void run_frame(struct result *r, struct hairpin *skel, enum hook hook, enum variant v,
 	       const struct frame *f);
 
+/* ---- Maps ---------------------------------------------------------------------------------- */
+
+/* Return: false if the update failed (a CHECK() said so). */
 bool set_config(struct hairpin *skel, __be32 public_addr, const __be32 *targets);
 
 bool set_forward(struct hairpin *skel, const struct forward_rule *rule);
 
+/* The flows map's key of the client @client_addr:@client_port's flow through @rule. */
 struct hp_flow_key flow_key(const struct forward_rule *rule, __be32 client_addr,
 			    __u16 client_port);
 
 /* A flow as ingress records it, for the egress tests that start from a tracked flow. */
 void put_flow(struct hairpin *skel, const struct forward_rule *rule, __be32 client_addr,
 	      __u16 client_port, __be32 public_addr);
+
+/* The tracked flows of both forwards, as ingress leaves them for CLIENT_ADDR. */
+void put_tracked_flows(struct hairpin *skel);
 
 bool get_flow(struct hairpin *skel, const struct hp_flow_key *key, struct hp_flow *flow);
 
@@ -282,20 +296,25 @@ int count_flows(struct hairpin *skel);
 /* One slot of the per-CPU stats, summed over CPUs as the loader shows it. */
 struct hp_stats get_stats(struct hairpin *skel, __u32 index);
 
+/* Stats slot @index must hold these counts. */
 void expect_stats(struct hairpin *skel, __u32 index, __u64 to_target_packets,
 		  __u64 to_target_bytes, __u64 to_client_packets, __u64 to_client_bytes);
 
 /* After a packet that must be left alone: no flow recorded, nothing counted. */
 void expect_maps_untouched(struct hairpin *skel, int flows_before);
 
+/* The clock of bpf_ktime_get_coarse_ns(), for the bounds of a flow's last_seen_ns. */
 __u64 coarse_now_ns(void);
 
+/* @addr as text, in one of four static buffers: for messages. */
 const char *addr_str(__be32 addr);
 
 /* The flow ingress must have recorded for @in, sent to @public_addr, between @t0 and @t1. */
 bool expect_flow(struct hairpin *skel, const struct frame *in,
 		 const struct forward_rule *rule, __be32 public_addr, __u64 t0, __u64 t1,
 		 struct hp_flow *flow);
+
+/* ---- Checking what came out ---------------------------------------------------------------- */
 
 /*
  * The run's verdict, size and output bytes against @want.
@@ -312,9 +331,11 @@ void expect_untouched(enum variant v, const struct result *r, const struct frame
 struct frame rewritten(const struct frame *in, enum nat_side side, __be32 addr,
 		       __u16 port);
 
+/* @in must come out as rewritten() makes it, its checksums valid when summed from scratch. */
 void expect_rewritten(enum variant v, const struct result *r, const struct frame *in,
 		      enum nat_side side, __be32 addr, __u16 port, const char *what);
 
+/* @in through ingress (egress), and out exactly as it came. */
 void expect_ingress_untouched(enum variant v, struct hairpin *skel,
 			      const struct frame *in, const char *what);
 
@@ -329,6 +350,9 @@ void expect_egress_untouched(enum variant v, struct hairpin *skel,
 bool make_checksum_zero_after_rewrite(struct frame *f, enum nat_side side, __be32 addr,
 				      __u16 port);
 
+/* ---- Fragments ----------------------------------------------------------------------------- */
+
+/* @whole in the three fragments of FRAG_LEN, FRAG_LEN and the rest. */
 void fragments_of(const struct frame *whole, struct frame frags[N_FRAGS]);
 
 /* A client's datagram to the forwarded port of @protocol, in fragments. */
@@ -337,19 +361,18 @@ void ingress_fragmented(struct fragmented *d, __u8 protocol);
 /* The target's reply of the tracked @protocol flow, in fragments. */
 void egress_fragmented(struct fragmented *d, __u8 protocol);
 
+/* The frags map's key of @f's datagram. */
 struct hp_frag_key frag_key_of(const struct frame *f, enum hp_direction direction);
 
 /* The frags entry of @f's datagram, as @f was sent, must say @addr. */
 void expect_frag(struct hairpin *skel, const struct frame *f, enum hp_direction direction,
 		 __be32 addr);
 
+/* A frags entry, as a first fragment leaves one. */
 void put_frag(struct hairpin *skel, const struct hp_frag_key *key, __be32 addr);
 
 /* Every fragment of @whole must pass as it came. */
 void expect_fragments_untouched(enum variant v, struct hairpin *skel, enum hook hook,
 				const struct frame *whole, const char *name);
-
-/* The tracked flows of both forwards, as ingress leaves them for CLIENT_ADDR. */
-void put_tracked_flows(struct hairpin *skel);
 
 #endif

@@ -4,6 +4,7 @@
  * force (sources_generation in the config; 0: any client), and a switch of generation takes
  * effect on the next packet.
  */
+#include <errno.h>
 #include <string.h>
 #include <bpf/bpf.h>
 

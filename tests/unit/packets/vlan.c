@@ -3,9 +3,6 @@
  * Frames behind 802.1Q and 802.1ad tags: translated behind the same tags, up to the two the
  * parser skips; three tags, or tags in front of something other than IPv4, are not ours.
  */
-#include <string.h>
-#include <bpf/bpf.h>
-
 #include "packets.h"
 
 static const struct vlan_tags vlan_stacks[] = {
