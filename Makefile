@@ -48,13 +48,16 @@ BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
 SKELS := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
 
-# The C tests (tests/lib/test.h): a binary per tests/unit/test_*.c, linked with the loader's
-# modules, and build/tests/test_packets from every file of tests/unit/packets/.
+# The C tests (tests/lib/test.h): build/tests/test_X from tests/unit/test_X.c, or from every
+# file of a directory tests/unit/X/ (packets/, config/), linked with tests/lib and the loader's
+# modules.
 TEST_LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/lib/*.c))
-PACKET_TEST_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/unit/packets/*.c))
+TEST_DIRS := $(patsubst tests/unit/%/,%,$(wildcard tests/unit/*/))
 TEST_C_SRCS := $(wildcard tests/unit/*.c)
-TEST_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(TEST_C_SRCS)) $(PACKET_TEST_OBJS) $(TEST_LIB_OBJS)
-TEST_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_C_SRCS)) $(BUILD)/tests/test_packets
+TEST_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(TEST_C_SRCS) $(wildcard tests/unit/*/*.c)) \
+	$(TEST_LIB_OBJS)
+TEST_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_C_SRCS)) \
+	$(patsubst %,$(BUILD)/tests/test_%,$(TEST_DIRS))
 
 .PHONY: all test demo install uninstall clean deps-check
 # Keep the BPF objects: the packet tests and bpftool users want them too.
@@ -97,7 +100,10 @@ $(BUILD)/hairpin: $(LOADER_OBJS)
 # Every test object sees tests/lib (test.h, frame.h, csum.h) as an include directory.
 $(BUILD)/tests/%.o: CFLAGS += -Itests/lib
 
-$(BUILD)/tests/test_packets: $(PACKET_TEST_OBJS) $(TEST_LIB_OBJS)
+$(foreach d,$(TEST_DIRS),$(eval \
+	$(BUILD)/tests/test_$(d): $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/unit/$(d)/*.c))))
+
+$(patsubst %,$(BUILD)/tests/test_%,$(TEST_DIRS)): $(TEST_LIB_OBJS) $(LOADER_LIB_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@

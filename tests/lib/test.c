@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The runner of the C tests: main(), the registered tests, -t and -l; see test.h. */
+#include <errno.h>
 #include <fnmatch.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -80,7 +81,6 @@ static const char *root_init(void)
 }
 
 const struct test_fixture test_root = {
-	.name = "root",
 	.init = root_init,
 };
 
@@ -126,7 +126,7 @@ static const char *fixture_start(const struct test_fixture *f)
 	fixtures[n_fixtures].fixture = f;
 	fixtures[n_fixtures].error = f->init ? f->init() : NULL;
 	if (fixtures[n_fixtures].error) {
-		printf("FAIL: %s: %s\n", f->name, fixtures[n_fixtures].error);
+		printf("FAIL: %s: %s\n", program_invocation_short_name, fixtures[n_fixtures].error);
 		failed++;
 	}
 	return fixtures[n_fixtures++].error;

@@ -30,10 +30,9 @@
 #include <string.h>
 
 struct test_fixture {
-	const char *name;
 	/*
 	 * Once, before the first test that uses the fixture runs.
-	 * Return: NULL, or why none of its tests can run (printed once as a FAIL).
+	 * Return: NULL, or why none of its tests can run: printed once, "FAIL: binary: why".
 	 */
 	const char *(*init)(void);
 	void (*fini)(void);

@@ -816,7 +816,6 @@ static const char *packets_unsupported(int variant)
 }
 
 const struct test_fixture packets_fixture = {
-	.name = "packets",
 	.init = packets_init,
 	.fini = packets_fini,
 	.setup = packets_setup,
