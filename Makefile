@@ -4,7 +4,8 @@
 # make test         every test; ends with "N passed, N failed"
 # make demo         the seed's network in namespaces, broken then fixed
 # make install      [DESTDIR=...] [PREFIX=/usr/local]
-# V=1 shows the commands.
+# V=1 shows the commands. CFLAGS, CPPFLAGS and LDFLAGS are the user's (dpkg-buildflags' in a
+# package build): they replace the defaults below, never the project's own HP_ flags.
 
 BUILD ?= build
 PREFIX ?= /usr/local
@@ -16,11 +17,26 @@ BPFTOOL ?= bpftool
 PKG_CONFIG ?= pkg-config
 
 CFLAGS ?= -O2 -g
-CFLAGS += -Wall -Wextra -Wno-unused-parameter -Werror=implicit-function-declaration \
-	  -std=gnu11 -D_GNU_SOURCE -Iinclude -Iloader -I$(BUILD)
+# What the code needs to build at all: always added, before the user's flags (so that theirs
+# win where they overlap, as -Wno-... or -std= would).
+HP_CPPFLAGS := -D_GNU_SOURCE -Iinclude -Iloader -I$(BUILD)
+HP_CFLAGS := -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Werror=implicit-function-declaration
 LDLIBS += $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz)
 # glibc's resolver, for watch's dns: source (res_nquery and the ns_* parser)
 LDLIBS += -lresolv
+
+# The version that hairpin --version prints. In a git checkout of hairpin: `git describe` of
+# the newest vX.Y.Z tag (1.1.0, or 1.1.0-3-gabc1234-dirty after it), or with no tag yet
+# VERSION's and the commit (1.1.0-gabc1234). Elsewhere (a tarball, a tree inside another
+# repository): VERSION. HAIRPIN_VERSION=... overrides it.
+ifeq ($(origin HAIRPIN_VERSION),undefined)
+HAIRPIN_VERSION := $(shell cat VERSION)
+# GIT_CEILING_DIRECTORIES: only this directory's own repository, never one it is copied into.
+git_here = GIT_CEILING_DIRECTORIES=$(dir $(CURDIR)) git -C $(CURDIR) $(1) 2>/dev/null
+ifneq ($(shell $(call git_here,rev-parse --git-dir)),)
+HAIRPIN_VERSION := $(or $(patsubst v%,%,$(shell $(call git_here,describe --tags --match 'v[0-9]*' --dirty))),$(HAIRPIN_VERSION)-g$(shell $(call git_here,describe --always --dirty)))
+endif
+endif
 
 ifeq ($(V),1)
 Q =
@@ -51,7 +67,9 @@ SKELS := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
 TEST_C_SRCS := $(wildcard tests/unit/*.c)
 TEST_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_C_SRCS))
 
-.PHONY: all test demo install uninstall clean deps-check
+.PHONY: all test demo install uninstall clean deps-check FORCE
+# A recipe that fails leaves no half-written target behind for the next make to trust.
+.DELETE_ON_ERROR:
 # Keep the BPF objects: the packet tests and bpftool users want them too.
 .SECONDARY: $(BPF_OBJS) $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%.o,$(TEST_C_SRCS))
 .DEFAULT_GOAL := all
@@ -76,14 +94,23 @@ $(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $* > $@.tmp && mv $@.tmp $@
 
-# Every user-space object may include a skeleton; generate them first. (Named explicitly: a
-# pattern rule without a recipe would add no prerequisite.)
-$(LOADER_OBJS) $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%.o,$(TEST_C_SRCS)): | $(SKELS)
+# Every user-space object may include a skeleton or version.h; generate them first. (Named
+# explicitly: a pattern rule without a recipe would add no prerequisite.)
+$(LOADER_OBJS) $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%.o,$(TEST_C_SRCS)): \
+	| $(SKELS) $(BUILD)/version.h
+
+# Looked at by every make, rewritten only when the version changed: only then are the objects
+# that include it (-MMD knows which) built again.
+$(BUILD)/version.h: FORCE
+	$(Q)mkdir -p $(@D)
+	$(Q)line='#define HAIRPIN_VERSION "$(HAIRPIN_VERSION)"'; \
+		[ "$$(cat $@ 2>/dev/null)" = "$$line" ] || { \
+			printf '  %-8s %s\n' GEN $@; echo "$$line" > $@; }
 
 $(BUILD)/%.o: %.c
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+	$(Q)$(CC) $(HP_CPPFLAGS) $(CPPFLAGS) $(HP_CFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/hairpin: $(LOADER_OBJS)
 	$(call msg,LINK,$@)
