@@ -4,6 +4,7 @@
 # make test         every test; ends with "N passed, N failed"
 # make demo         the seed's network in namespaces, broken then fixed
 # make install      [DESTDIR=...] [PREFIX=/usr/local]
+# make deb          the Debian package, in build/deb/ARCH/ (ARCH=arm64: cross-built)
 # V=1 shows the commands. CFLAGS, CPPFLAGS and LDFLAGS are the user's (dpkg-buildflags' in a
 # package build): they replace the defaults below, never the project's own HP_ flags.
 
@@ -28,7 +29,7 @@ LDLIBS += -lresolv
 # The version that hairpin --version prints. In a git checkout of hairpin: `git describe` of
 # the newest vX.Y.Z tag (1.1.0, or 1.1.0-3-gabc1234-dirty after it), or with no tag yet
 # VERSION's and the commit (1.1.0-gabc1234). Elsewhere (a tarball, a tree inside another
-# repository): VERSION. HAIRPIN_VERSION=... overrides it.
+# repository): VERSION. A package build passes its own, HAIRPIN_VERSION=... (debian/rules).
 ifeq ($(origin HAIRPIN_VERSION),undefined)
 HAIRPIN_VERSION := $(shell cat VERSION)
 # GIT_CEILING_DIRECTORIES: only this directory's own repository, never one it is copied into.
@@ -67,7 +68,7 @@ SKELS := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
 TEST_C_SRCS := $(wildcard tests/unit/*.c)
 TEST_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_C_SRCS))
 
-.PHONY: all test demo install uninstall clean deps-check FORCE
+.PHONY: all test demo install uninstall clean deps-check deb FORCE
 # A recipe that fails leaves no half-written target behind for the next make to trust.
 .DELETE_ON_ERROR:
 # Keep the BPF objects: the packet tests and bpftool users want them too.
@@ -135,6 +136,11 @@ UNITS := $(notdir $(basename $(wildcard systemd/*.service.in)))
 DOCDIR = $(PREFIX)/share/doc/hairpin
 CONTRIB := $(shell find contrib -type f 2>/dev/null)
 UNITDIR ?= $(if $(filter /usr,$(PREFIX)),/lib/systemd/system,$(PREFIX)/lib/systemd/system)
+# The example configuration, and the directory the hooks of contrib/ go under (as documentation:
+# not executable, copied into place by whoever uses one). The package puts both in
+# share/doc/hairpin/examples/ (debian/rules).
+EXAMPLE_CONF ?= $(SYSCONFDIR)/hairpin/hairpin.conf.example
+HOOKDIR ?= $(DOCDIR)
 
 install: all
 	install -D -m 0755 $(BUILD)/hairpin $(DESTDIR)$(SBINDIR)/hairpin
@@ -144,17 +150,40 @@ install: all
 	for unit in $(UNITS); do \
 		sed 's|@SBINDIR@|$(SBINDIR)|g' systemd/$$unit.in > $(DESTDIR)$(UNITDIR)/$$unit || exit 1; \
 	done
-	install -D -m 0644 hairpin.conf.example $(DESTDIR)$(SYSCONFDIR)/hairpin/hairpin.conf.example
+	install -D -m 0644 hairpin.conf.example $(DESTDIR)$(EXAMPLE_CONF)
 	install -D -m 0644 completion/hairpin $(DESTDIR)$(COMPLETIONDIR)/hairpin
 	for hook in $(CONTRIB); do \
-		install -D -m 0755 $$hook $(DESTDIR)$(DOCDIR)/$$hook || exit 1; \
+		install -D -m 0644 $$hook $(DESTDIR)$(HOOKDIR)/$$hook || exit 1; \
 	done
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/hairpin $(DESTDIR)$(MANDIR)/man8/hairpin.8 \
 	      $(DESTDIR)$(MANDIR)/man5/hairpin.conf.5 $(addprefix $(DESTDIR)$(UNITDIR)/,$(UNITS)) \
-	      $(DESTDIR)$(SYSCONFDIR)/hairpin/hairpin.conf.example $(DESTDIR)$(COMPLETIONDIR)/hairpin \
-	      $(addprefix $(DESTDIR)$(DOCDIR)/,$(CONTRIB))
+	      $(DESTDIR)$(EXAMPLE_CONF) $(DESTDIR)$(COMPLETIONDIR)/hairpin \
+	      $(addprefix $(DESTDIR)$(HOOKDIR)/,$(CONTRIB))
+
+# The Debian package (debian/), built by dpkg-buildpackage in a copy of this tree, so that its
+# `debian/rules clean' leaves $(BUILD) alone and its output lands in $(BUILD)/deb/ARCH/, not in
+# this tree's parent: hairpin_VERSION_ARCH.deb, the source package and lintian's input, the
+# .changes. With ARCH=arm64, cross-built (dpkg-buildpackage -a arm64; scripts/install-deps
+# installs the arm64 build dependencies). The package build is a make of its own: none of this
+# one's variables reach it.
+DEB_ARCH = $(if $(CROSS_ASKED),$(CROSS_ARCH),$(shell dpkg --print-architecture))
+DEB_BUILD = $(BUILD)/deb/$(DEB_ARCH)
+comma := ,
+deb:
+	$(call msg,DEB,$(DEB_BUILD))
+	$(Q)command -v dpkg-buildpackage >/dev/null && command -v dh >/dev/null || { echo "hairpin: dpkg-buildpackage or debhelper not found (apt-get install dpkg-dev debhelper, or scripts/install-deps)" >&2; exit 1; }
+	$(Q)rm -rf $(DEB_BUILD) && mkdir -p $(DEB_BUILD)/hairpin
+	$(Q)tar -c --exclude-vcs --exclude=./build --exclude=./$(BUILD) . | tar -x -C $(DEB_BUILD)/hairpin
+	$(Q)cd $(DEB_BUILD)/hairpin && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES \
+		-u ARCH -u CROSS_COMPILE -u BUILD -u CROSS_BUILD -u HAIRPIN_VERSION -u V \
+		$(if $(CROSS_ASKED),CC=$(CROSS_COMPILE)gcc DEB_BUILD_OPTIONS="nocheck $$DEB_BUILD_OPTIONS") \
+		dpkg-buildpackage -us -uc -Jauto $(if $(CROSS_ASKED),-a $(CROSS_ARCH) -Pcross$(comma)nocheck) \
+		$(if $(filter 1,$(V)),,>../build.log 2>&1) || { \
+			$(if $(filter 1,$(V)),,tail -n 30 ../build.log >&2;) echo "hairpin: the package build" \
+			"failed (all of its output: $(DEB_BUILD)/build.log)" >&2; exit 1; }
+	$(Q)ls $(DEB_BUILD)/*.deb
 
 clean:
 	rm -rf $(BUILD)
@@ -162,4 +191,5 @@ clean:
 include bench/bench.mk
 include tests/fuzz/fuzz.mk
 include mk/cross.mk
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+# Not those of the package builds' own trees in $(BUILD)/deb, whose contrib/ has a dispatcher.d.
+-include $(shell find $(BUILD) -path $(BUILD)/deb -prune -o -name '*.d' -type f -print 2>/dev/null)
