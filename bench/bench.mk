@@ -29,7 +29,7 @@ $(BENCH_BUILD)/%.skel.h: $(BENCH_BUILD)/bpf/%.bpf.o
 $(BENCH_BUILD)/progs.o: | $(SKELS) $(BENCH_BUILD)/null.skel.h $(BENCH_BUILD)/probe.skel.h
 
 # The frames' checksums come from the tests' from-scratch code (tests/lib/csum.c).
-$(BENCH_BUILD)/progs.o $(BENCH_BUILD)/sender.o: CFLAGS += -Itests/lib
+$(BENCH_BUILD)/progs.o $(BENCH_BUILD)/sender.o: HP_CPPFLAGS += -Itests/lib
 $(BENCH_BUILD)/progs $(BENCH_BUILD)/sender: $(BUILD)/tests/lib/csum.o
 
 $(BENCH_TOOLS): $(BENCH_BUILD)/%: $(BENCH_BUILD)/%.o

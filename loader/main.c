@@ -9,6 +9,18 @@
 
 #include "commands.h"
 #include "log.h"
+#include "version.h"
+
+/* `hairpin version' and `hairpin --version'. */
+static int version_main(int argc, char **argv, const struct hp_options *opts)
+{
+	if (argc > 1) {
+		pr_warn("version: too many arguments: `%s'", argv[1]);
+		return HP_EXIT_USAGE;
+	}
+	printf("hairpin %s\n", HAIRPIN_VERSION);
+	return HP_EXIT_OK;
+}
 
 static const struct {
 	const char *name;
@@ -45,6 +57,8 @@ static const struct {
 	{ "monitor", monitor_main, "[--count N]", "print translations as they happen",
 	  "Prints one line per translation as it happens, until interrupted or N lines. The\n"
 	  "programs report only while a monitor runs.\n" },
+	{ "version", version_main, "", "print the version",
+	  "Prints `hairpin VERSION', as --version does.\n" },
 };
 
 static void usage(FILE *out)
@@ -58,6 +72,7 @@ static void usage(FILE *out)
 	fprintf(out, "\nOptions:\n"
 		     "  --pin-dir DIR  where the maps are pinned (default %s)\n"
 		     "  -v, --verbose  say more, with libbpf's own messages\n"
+		     "  --version      print the version\n"
 		     "  -h, --help     this text\n\n"
 		     "CONFIG defaults to %s. `hairpin COMMAND --help' says more.\n"
 		     "Exit status: 0 done, 1 the system refused, 2 usage or configuration error.\n",
@@ -70,6 +85,7 @@ int main(int argc, char **argv)
 		{ "pin-dir", required_argument, NULL, 'p' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{},
 	};
 	struct hp_options opts = { .pin_dir = HP_DEFAULT_PIN_DIR };
@@ -87,6 +103,8 @@ int main(int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			return HP_EXIT_OK;
+		case 'V':
+			return version_main(1, argv, &opts);
 		default:
 			usage(stderr);
 			return HP_EXIT_USAGE;
@@ -97,6 +115,7 @@ int main(int argc, char **argv)
 		return HP_EXIT_USAGE;
 	}
 	log_attach_libbpf();
+	pr_debug("version %s", HAIRPIN_VERSION);
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (strcmp(argv[optind], commands[i].name))
 			continue;

@@ -24,6 +24,7 @@
 #include "log.h"
 #include "maps.h"
 #include "pins.h"
+#include "version.h"
 
 struct status {
 	struct hp_config config;
@@ -127,13 +128,13 @@ static void json_string(const char *s)
  * (["a.b.c.d/len", ...], or null for any source), "forwards"
  * [{protocol, port, target, target_port, to_target: {packets, bytes}, to_client: {...}}],
  * "flows" [{protocol, client, client_port, public_address, public_port, target,
- * target_port, idle_seconds}]. Fields are only ever added.
+ * target_port, idle_seconds}], "version" (this hairpin's). Fields are only ever added.
  */
 static void print_json(const struct status *st, const char *pin_dir)
 {
 	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN], c[INET_ADDRSTRLEN];
 
-	printf("{\"pin_dir\":");
+	printf("{\"version\":\"%s\",\"pin_dir\":", HAIRPIN_VERSION);
 	json_string(pin_dir);
 	printf(",\"devices\":[");
 	for (int i = 0; i < st->n_devices; i++) {
