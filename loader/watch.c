@@ -3,22 +3,22 @@
  * hairpin watch [CONFIG]: keep the running instance's public address current from
  * PublicAddressFrom (dns:NAME, natpmp, interface:NAME), until SIGTERM or SIGINT.
  *
- * One poll loop over a signalfd and the source's fds. Each answer of the source is compared
- * with the config map and written with public_addr_set(), as set-public-ip writes it, only
- * when it differs; each change is one line of the log. A failing source (a resolver that does
- * not answer, a silent gateway, an interface without an address) changes nothing: the last
- * good address stays. Every minute the map is compared with the last good address again, so
- * that an `up` that wrote its PublicAddress over it, or a `down` and `up`, is corrected.
- * SIGHUP asks the source again at once.
+ * One poll loop over a signalfd and the source's fd (source.h). Each answer of the source is
+ * compared with the config map and written with public_addr_set(), as set-public-ip writes
+ * it, only when it differs; each change is one line of the log. A failing source (a resolver
+ * that does not answer, a silent gateway, an interface without an address) changes nothing:
+ * the last good address stays. Every minute the map is compared with the last good address
+ * again, so that an `up` that wrote its PublicAddress over it, or a `down` and `up`, is
+ * corrected. SIGHUP asks the source again at once.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "commands.h"
@@ -27,35 +27,19 @@
 #include "log.h"
 #include "pins.h"
 #include "public_addr.h"
-#include "watch.h"
+#include "source.h"
 
 #define RECONCILE_MS (60 * 1000)
 
 struct watch {
 	const char *pin_dir;
-	struct watch_source *source;
+	struct source *source;
+	__be32 current;		/* the public address as watch knows it */
 	__be32 last_good;	/* the source's last accepted answer; 0: none yet */
 	__be32 refused;		/* the last answer refused, so that it is logged once */
 	bool has_refused;
 	bool instance_missing;	/* logged once until it is back */
 };
-
-__u64 watch_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_BOOTTIME, &ts);
-	return (__u64)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-__u64 watch_backoff_ms(unsigned int failures)
-{
-	__u64 ms = WATCH_BACKOFF_FIRST_MS;
-
-	while (failures-- > 1 && ms < WATCH_BACKOFF_MAX_MS)
-		ms *= 2;
-	return ms < WATCH_BACKOFF_MAX_MS ? ms : WATCH_BACKOFF_MAX_MS;
-}
 
 static void instance_gone(struct watch *w)
 {
@@ -71,8 +55,8 @@ static void watch_refused(struct watch *w, __be32 addr, const char *why)
 	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
 
 	if (w->refused != addr || !w->has_refused)
-		pr_warn("%s gave %s, refused: it %s; keeping %s", w->source->label,
-			inet_ntop(AF_INET, &addr, a, sizeof(a)), why, fmt_ip4(w->source->current, b));
+		pr_warn("%s gave %s, refused: it %s; keeping %s", source_label(w->source),
+			fmt_ip4(addr, a), why, fmt_ip4(w->current, b));
 	w->refused = addr;
 	w->has_refused = true;
 }
@@ -81,7 +65,7 @@ static void watch_refused(struct watch *w, __be32 addr, const char *why)
 static void watch_apply(struct watch *w, __be32 addr, bool quiet)
 {
 	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
-	struct watch_source *s = w->source;
+	const char *label = source_label(w->source);
 	const char *why = NULL;
 	__be32 old = 0;
 	int err;
@@ -91,10 +75,10 @@ static void watch_apply(struct watch *w, __be32 addr, bool quiet)
 		if (w->instance_missing)
 			pr_info("watch: the instance in %s is back", w->pin_dir);
 		w->instance_missing = false;
-		s->current = addr;
+		w->current = addr;
 		w->last_good = addr;
 		if (!quiet)
-			pr_debug("public address stays %s (%s)", fmt_ip4(addr, a), s->label);
+			pr_debug("public address stays %s (%s)", fmt_ip4(addr, a), label);
 		return;
 	}
 	if (!err)
@@ -102,8 +86,8 @@ static void watch_apply(struct watch *w, __be32 addr, bool quiet)
 	switch (err) {
 	case 0:
 		w->instance_missing = false;
-		pr_info("public address %s -> %s (%s)", fmt_ip4(old, a), fmt_ip4(addr, b), s->label);
-		s->current = addr;
+		pr_info("public address %s -> %s (%s)", fmt_ip4(old, a), fmt_ip4(addr, b), label);
+		w->current = addr;
 		w->last_good = addr;
 		w->has_refused = false;
 		break;
@@ -121,17 +105,35 @@ static void watch_apply(struct watch *w, __be32 addr, bool quiet)
 	}
 }
 
-static struct watch_source *source_new(const struct hp_config_file *conf)
+/* What the source said: an address is applied, the rest goes to the log. */
+static void watch_event(struct watch *w, const struct source_event *ev, __u64 now)
 {
-	switch (conf->addr_from) {
-	case HP_ADDR_FROM_DNS:
-		return dns_source_new(conf->addr_from_name);
-	case HP_ADDR_FROM_NATPMP:
-		return natpmp_source_new();
-	case HP_ADDR_FROM_INTERFACE:
-		return ifaddr_source_new(conf->addr_from_name);
-	default:
-		return NULL;
+	const char *label = source_label(w->source);
+	char a[INET_ADDRSTRLEN], retry[48] = "", count[32] = "";
+
+	switch (ev->type) {
+	case SOURCE_ADDRESS:
+		watch_apply(w, ev->addr, false);
+		break;
+	case SOURCE_FAILED:
+		if (ev->retry_at != SOURCE_NEVER)
+			snprintf(retry, sizeof(retry), ", asking again in %llu s",
+				 (unsigned long long)(ev->retry_at - now) / 1000);
+		if (ev->failures)
+			snprintf(count, sizeof(count), " (%u failures in a row)", ev->failures);
+		/* A new reason is worth a warning, the same one again not. */
+		if (ev->repeated)
+			pr_debug("%s: %s%s%s", label, ev->text, count, retry);
+		else
+			pr_warn("%s: %s: keeping %s%s", label, ev->text, fmt_ip4(w->current, a),
+				retry);
+		break;
+	case SOURCE_NOTICE:
+		pr_info("%s: %s", label, ev->text);
+		break;
+	case SOURCE_WARNING:
+		pr_warn("%s: %s", label, ev->text);
+		break;
 	}
 }
 
@@ -147,38 +149,43 @@ static int timeout_ms(__u64 now, __u64 a, __u64 b)
 
 static int watch_loop(struct watch *w, int sig_fd)
 {
-	struct watch_source *s = w->source;
-	__u64 reconcile_at = watch_now_ms() + RECONCILE_MS;
+	struct source *s = w->source;
+	__u64 reconcile_at = source_clock_ms() + RECONCILE_MS;
 	char a[INET_ADDRSTRLEN];
 
 	for (;;) {
-		struct pollfd fds[1 + WATCH_MAX_FDS] = { { .fd = sig_fd, .events = POLLIN } };
-		int n = 1 + s->poll_fds(s, fds + 1);
-		__u64 now = watch_now_ms();
-		__be32 addr;
+		struct pollfd fds[2] = {
+			{ .fd = sig_fd, .events = POLLIN },
+			{ .fd = source_fd(s), .events = POLLIN },
+		};
+		struct source_events events;
+		__u64 now = source_clock_ms();
 
-		if (poll(fds, n, timeout_ms(now, s->deadline(s), reconcile_at)) < 0 &&
+		if (poll(fds, 2, timeout_ms(now, source_deadline(s), reconcile_at)) < 0 &&
 		    errno != EINTR) {
 			pr_warn("watch: poll: %s", strerror(errno));
 			return HP_EXIT_SYSTEM;
 		}
-		now = watch_now_ms();
+		now = source_clock_ms();
 		if (fds[0].revents & POLLIN) {
 			struct signalfd_siginfo si;
 
 			if (read(sig_fd, &si, sizeof(si)) == sizeof(si)) {
 				if (si.ssi_signo == SIGHUP) {
-					pr_debug("SIGHUP: asking %s again", s->label);
-					s->ask(s, now);
+					pr_debug("SIGHUP: asking %s again", source_label(s));
+					source_ask(s, now);
 				} else {
 					pr_info("watch: stopping on SIG%s; the public address stays %s",
-						sigabbrev_np(si.ssi_signo), fmt_ip4(s->current, a));
+						sigabbrev_np(si.ssi_signo), fmt_ip4(w->current, a));
 					return HP_EXIT_OK;
 				}
 			}
 		}
-		if (s->run(s, fds + 1, n - 1, now, &addr))
-			watch_apply(w, addr, false);
+		if (fds[1].revents || now >= source_deadline(s)) {
+			source_step(s, now, w->current, &events);
+			for (int i = 0; i < events.n; i++)
+				watch_event(w, &events.event[i], now);
+		}
 		if (now >= reconcile_at) {
 			if (w->last_good)
 				watch_apply(w, w->last_good, true);
@@ -192,8 +199,7 @@ int watch_main(int argc, char **argv, const struct hp_options *opts)
 	const char *path = argc > 1 ? argv[1] : HP_DEFAULT_CONFIG;
 	struct watch w = { .pin_dir = opts->pin_dir };
 	struct hp_config_file *conf;
-	char a[INET_ADDRSTRLEN];
-	__be32 start = 0;
+	char a[INET_ADDRSTRLEN], err_text[SOURCE_TEXT_MAX + 64];
 	sigset_t mask;
 	int sig_fd, status, err;
 
@@ -217,7 +223,7 @@ int watch_main(int argc, char **argv, const struct hp_options *opts)
 		free(conf);
 		return HP_EXIT_USAGE;
 	}
-	err = public_addr_get(opts->pin_dir, &start);
+	err = public_addr_get(opts->pin_dir, &w.current);
 	if (err) {
 		if (err == -ENOENT)
 			pr_warn("no running instance: no config map pinned at %s/%s (run `hairpin up')",
@@ -229,7 +235,7 @@ int watch_main(int argc, char **argv, const struct hp_options *opts)
 		return HP_EXIT_SYSTEM;
 	}
 
-	/* Signals arrive through the poll loop; a DNS query's thread never sees them. */
+	/* Signals arrive through the poll loop. */
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
@@ -240,19 +246,18 @@ int watch_main(int argc, char **argv, const struct hp_options *opts)
 		free(conf);
 		return HP_EXIT_SYSTEM;
 	}
-	/* A write to the pipe of a DNS query that outlives the loop must not kill us. */
-	signal(SIGPIPE, SIG_IGN);
 
-	w.source = source_new(conf);
+	w.source = source_open(conf->addr_from, conf->addr_from_name, err_text, sizeof(err_text));
 	if (!w.source) {
+		pr_warn("%s", err_text);
 		close(sig_fd);
 		free(conf);
 		return HP_EXIT_SYSTEM;
 	}
-	w.source->current = start;
-	pr_info("watch: the public address is %s; following %s", fmt_ip4(start, a), w.source->label);
+	pr_info("watch: the public address is %s; following %s", fmt_ip4(w.current, a),
+		source_label(w.source));
 	status = watch_loop(&w, sig_fd);
-	w.source->destroy(w.source);
+	source_close(w.source);
 	close(sig_fd);
 	free(conf);
 	return status;
