@@ -18,11 +18,12 @@
 __u32 dns_clamp_ttl(__u32 ttl);
 
 /*
- * The IPv4 address in a DNS answer @msg of @len bytes: the A records of the answer section
- * (after the CNAMEs the resolver followed). When @current is among them it is kept, so that a
- * name with several addresses in rotating order does not flap; else the first. *ttl gets the
- * lowest TTL of the answer section. Returns 0, -ENODATA when there is no A record, or
- * -EBADMSG when @msg does not parse.
+ * The IPv4 address in a DNS answer @msg of @len bytes: the A records (class IN, 4 bytes) of
+ * the answer section, after the CNAMEs the resolver followed. When @current is among them it
+ * is kept, so that a name with several addresses in rotating order does not flap; else the
+ * first. *ttl gets the lowest TTL of the answer section, a TTL with its top bit set counting
+ * as 0 (RFC 2181 section 8). Returns 0, -ENODATA when there is no A record, or -EBADMSG when
+ * @msg is not a whole, well-formed message; *addr and *ttl are set only on success.
  */
 int dns_parse_a(const unsigned char *msg, int len, __be32 current, __be32 *addr, __u32 *ttl);
 
