@@ -6,12 +6,14 @@
 #	build/fuzz-diff: random and mutated frames through the XDP and tc programs
 #	(BPF_PROG_TEST_RUN) and through the reference model of doc/translation.md
 #	(tests/fuzz/model.c); ends with "N packets, M mismatches", non-zero on a mismatch.
-# make fuzz-config [FUZZ_SECONDS=60]
-#	build/fuzz-config: the config parser under libFuzzer with ASan and UBSan, over the
-#	seed corpus tests/fuzz/corpus/config; new inputs go to build/fuzz-corpus/config.
+# make fuzz-config, fuzz-dns, fuzz-natpmp [FUZZ_SECONDS=60]
+#	build/fuzz-NAME (tests/fuzz/NAME.c): under libFuzzer with ASan and UBSan, the config
+#	parser, the DNS answer parser, and the NAT-PMP response parser, each over its seed
+#	corpus tests/fuzz/corpus/NAME; new inputs go to build/fuzz-corpus/NAME.
 #
 # make test runs a fixed-seed slice of each: build/tests/test_diff (tests/unit/test_diff.c,
-# linked with the fuzzer's core) and build/tests/test_fuzz_config (a short libFuzzer run).
+# linked with the fuzzer's core) and build/tests/test_fuzz_NAME (short libFuzzer runs,
+# tests/fuzz/test_fuzz.sh).
 
 FUZZ_SECONDS ?= 60
 FUZZ_SEED ?=
@@ -19,7 +21,7 @@ FUZZ_SEED ?=
 FUZZ_DIFF_OBJS := $(patsubst %.c,$(BUILD)/%.o,tests/fuzz/model.c tests/fuzz/gen.c \
 	tests/fuzz/csum.c tests/fuzz/diff.c tests/lib/csum.c)
 
-.PHONY: fuzz fuzz-config
+.PHONY: fuzz
 .SECONDARY: $(FUZZ_DIFF_OBJS) $(BUILD)/tests/fuzz/fuzz_diff.o
 
 $(FUZZ_DIFF_OBJS) $(BUILD)/tests/fuzz/fuzz_diff.o: | $(SKELS)
@@ -39,24 +41,40 @@ fuzz: $(BUILD)/fuzz-diff
 	$(Q)$(BUILD)/fuzz-diff --seconds $(FUZZ_SECONDS) $(if $(FUZZ_SEED),--seed $(FUZZ_SEED))
 
 # libFuzzer is in Debian's libclang-rt-14-dev, which clang only recommends.
-FUZZ_CONFIG_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined \
+LIBFUZZER_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=undefined -std=gnu11 -D_GNU_SOURCE -Iinclude -Iloader
 
-$(BUILD)/fuzz-config: tests/fuzz/config.c loader/config.c loader/config.h include/hairpin.h
-	$(call msg,FUZZ-CC,$@)
-	$(Q)mkdir -p $(@D)
-	$(Q)$(CLANG) $(FUZZ_CONFIG_CFLAGS) tests/fuzz/config.c loader/config.c -o $@ || { \
+# Each target: the loader's sources it links (and the headers they and the target include),
+# and its libraries. The DNS target holds loader/dns.c against glibc's parser (libresolv).
+LIBFUZZER_TARGETS := config dns natpmp
+LIBFUZZER_DEPS_config := loader/config.c loader/config.h include/hairpin.h
+LIBFUZZER_DEPS_dns := loader/dns.c loader/dns.h
+LIBFUZZER_LIBS_dns := -lresolv
+LIBFUZZER_DEPS_natpmp := loader/natpmp.c loader/natpmp.h
+
+.PHONY: $(addprefix fuzz-,$(LIBFUZZER_TARGETS))
+
+define LIBFUZZER_TARGET
+$$(BUILD)/fuzz-$(1): tests/fuzz/$(1).c $$(LIBFUZZER_DEPS_$(1))
+	$$(call msg,FUZZ-CC,$$@)
+	$$(Q)mkdir -p $$(@D)
+	$$(Q)$$(CLANG) $$(LIBFUZZER_CFLAGS) $$(filter %.c,$$^) $$(LIBFUZZER_LIBS_$(1)) -o $$@ || { \
 		echo "hairpin: clang could not build a libFuzzer target (apt-get install" \
 		     "libclang-rt-dev, or scripts/install-deps)" >&2; exit 1; }
 
-fuzz-config: $(BUILD)/fuzz-config
-	$(Q)mkdir -p $(BUILD)/fuzz-corpus/config
-	$(Q)$(BUILD)/fuzz-config -max_total_time=$(FUZZ_SECONDS) -dict=tests/fuzz/config.dict \
-		$(BUILD)/fuzz-corpus/config tests/fuzz/corpus/config
+fuzz-$(1): $$(BUILD)/fuzz-$(1)
+	$$(Q)mkdir -p $$(BUILD)/fuzz-corpus/$(1)
+	$$(Q)$$(BUILD)/fuzz-$(1) -max_total_time=$$(FUZZ_SECONDS) \
+		$$(if $$(wildcard tests/fuzz/$(1).dict),-dict=tests/fuzz/$(1).dict) \
+		$$(BUILD)/fuzz-corpus/$(1) tests/fuzz/corpus/$(1)
 
-$(BUILD)/tests/test_fuzz_config: tests/fuzz/test_fuzz_config.sh $(BUILD)/fuzz-config
-	$(call msg,GEN,$@)
-	$(Q)mkdir -p $(@D)
-	$(Q)install -m 0755 $< $@
+# make test's short run: one script, which finds its target by the name it is installed as.
+$$(BUILD)/tests/test_fuzz_$(1): tests/fuzz/test_fuzz.sh $$(BUILD)/fuzz-$(1)
+	$$(call msg,GEN,$$@)
+	$$(Q)mkdir -p $$(@D)
+	$$(Q)install -m 0755 $$< $$@
 
-test: $(BUILD)/tests/test_fuzz_config
+test: $$(BUILD)/tests/test_fuzz_$(1)
+endef
+
+$(foreach t,$(LIBFUZZER_TARGETS),$(eval $(call LIBFUZZER_TARGET,$(t))))
