@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * DNS answers, as the dns: source reads them (RFC 1035 section 4.1): pure functions, no I/O,
- * for the source, the unit tests (tests/unit/test_watch.c) and the fuzzer (tests/fuzz/dns.c).
+ * for the source, the unit tests (tests/unit/watch/dns.c) and the fuzzer (tests/fuzz/dns.c).
  */
 #ifndef HP_DNS_H
 #define HP_DNS_H

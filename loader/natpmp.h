@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * NAT-PMP (RFC 6886), as the natpmp source speaks it: the protocol's numbers and its pure
- * functions, no I/O, for the source, the unit tests (tests/unit/test_watch.c) and the fuzzer
+ * functions, no I/O, for the source, the unit tests (tests/unit/watch/natpmp.c) and the fuzzer
  * (tests/fuzz/natpmp.c).
  */
 #ifndef HP_NATPMP_H
