@@ -23,7 +23,7 @@ CFLAGS ?= -O2 -g
 HP_CPPFLAGS := -D_GNU_SOURCE -Iinclude -Iloader -I$(BUILD)
 HP_CFLAGS := -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Werror=implicit-function-declaration
 LDLIBS += $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz)
-# glibc's resolver, for watch's dns: source (res_nquery and the ns_* parser)
+# glibc's resolver, for the dns: source's res_nquery()
 LDLIBS += -lresolv
 
 # The version that hairpin --version prints. In a git checkout of hairpin: `git describe` of
