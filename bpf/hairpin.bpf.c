@@ -24,9 +24,11 @@ char LICENSE[] SEC("license") = "GPL";
  * packets run. */
 #define READ_ONCE(x) (*(const volatile typeof(x) *)&(x))
 
-/* How stale a flow's last_seen_ns may get before a packet refreshes it: a write per second per
- * flow instead of one per packet. */
-#define FLOW_REFRESH_NS 1000000000ULL
+/* tcp_flags bits */
+#define TCP_FIN 0x01
+#define TCP_SYN 0x02
+#define TCP_RST 0x04
+#define TCP_ACK 0x10
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -36,10 +38,12 @@ struct {
 	__type(value, struct hp_config);
 } hp_config SEC(".maps");
 
+/* An array, not a hash: the verifier inlines its lookup into a bounds check and an add. */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, HP_MAX_FORWARDS);
-	__type(key, struct hp_forward_key);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, HP_FORWARD_SLOTS);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
 	__type(value, struct hp_forward);
 } hp_forwards SEC(".maps");
 
@@ -79,6 +83,20 @@ struct {
 	__type(key, struct hp_source_key);
 	__type(value, __u32);
 } hp_sources SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, HP_MAX_ADMISSION);
+	__type(key, __be32);
+	__type(value, struct hp_admission);
+} hp_admission SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, HP_REASONS);
+	__type(key, __u32);
+	__type(value, __u64);
+} hp_reasons SEC(".maps");
 
 /* Translations as they happen, while `hairpin monitor` runs. Not pinned: monitor finds it
  * through the attached programs' maps. */
@@ -146,39 +164,103 @@ static __always_inline void monitor_report(void *ctx, const bool xdp, const stru
 	bpf_ringbuf_output(&hp_events, &event, sizeof(event), 0);
 }
 
-/*
- * flow_track() - make sure the flow of a packet to be redirected is in the flows map.
- * Return: 0, or -1 if it could not be recorded (then the packet must not be rewritten: its
- * replies would not be rewritten either).
- */
-static __always_inline int flow_track(const struct packet *pkt, const struct hp_forward *fwd,
-				      __be32 public_addr)
+static __always_inline void reason_count(enum hp_reason reason)
 {
-	struct hp_flow_key key = {
-		.client_addr = pkt->saddr,
-		.target_addr = fwd->target_addr,
-		.client_port = pkt->sport,
-		.target_port = fwd->target_port,
-		.protocol = pkt->protocol,
-	};
-	__u64 now = bpf_ktime_get_coarse_ns();
-	struct hp_flow *flow = bpf_map_lookup_elem(&hp_flows, &key);
+	__u32 key = reason;
+	__u64 *count = bpf_map_lookup_elem(&hp_reasons, &key);
 
-	/* The common case, a packet of a known flow, costs this lookup and no map update. */
-	if (flow && flow->public_addr == public_addr && flow->public_port == pkt->dport &&
-	    flow->stats_index == fwd->stats_index) {
-		if (now - flow->last_seen_ns > FLOW_REFRESH_NS)
-			flow->last_seen_ns = now;
-		return 0;
+	if (count)
+		(*count)++;
+}
+
+/* What a worker tells its entry point: let the packet go on, or drop it. */
+enum verdict {
+	VERDICT_PASS = 0,
+	VERDICT_DROP,
+};
+
+/*
+ * Whether @flow is live at @now (doc/translation.md, "Flows"). Signed: another CPU may have
+ * stamped it a jiffy after this CPU read the clock.
+ */
+static __always_inline bool flow_live(const struct hp_config *config, const struct hp_flow *flow,
+				      __u8 protocol, __u64 now)
+{
+	__u32 index = hp_flow_timeout_index(protocol, flow->state);
+
+	if (index >= HP_FLOW_TIMEOUTS)
+		return false;
+	return (__s64)(now - flow->last_seen) <= (__s64)READ_ONCE(config->timeouts[index]);
+}
+
+/* The state a packet of @protocol with @tcp_flags moves a flow in @state to. */
+static __always_inline __u8 flow_next_state(__u8 state, __u8 protocol, __u8 tcp_flags,
+					    bool reply)
+{
+	if (protocol == IPPROTO_TCP) {
+		if (tcp_flags & (TCP_FIN | TCP_RST))
+			return HP_FLOW_CLOSING;
+		/* A client reusing the ports of a closed connection for a new one. */
+		if (!reply && state == HP_FLOW_CLOSING && (tcp_flags & (TCP_SYN | TCP_ACK)) == TCP_SYN)
+			return HP_FLOW_NEW;
 	}
+	if (reply && state == HP_FLOW_NEW)
+		return HP_FLOW_REPLIED;
+	return state;
+}
 
-	struct hp_flow value = {
-		.public_addr = public_addr,
-		.public_port = pkt->dport,
-		.stats_index = fwd->stats_index,
-		.last_seen_ns = now,
-	};
-	return bpf_map_update_elem(&hp_flows, &key, &value, BPF_ANY) ? -1 : 0;
+/*
+ * A packet of a live flow went by: the flow is seen. Written only when its state changes or
+ * its last-seen time is older than refresh_jiffies: a write a second per flow at most, not
+ * one per packet, on the path every packet of a tunnel takes.
+ */
+static __always_inline void flow_seen(const struct hp_config *config, struct hp_flow *flow,
+				      const struct packet *pkt, bool reply, __u64 now)
+{
+	__u8 state = flow_next_state(flow->state, pkt->protocol, pkt->tcp_flags, reply);
+
+	if (state != flow->state) {
+		flow->state = state;
+		flow->last_seen = now;
+	} else if (now - flow->last_seen >= READ_ONCE(config->refresh_jiffies)) {
+		flow->last_seen = now;
+	}
+}
+
+/*
+ * admission_take() - one token from @client's bucket of new flows.
+ * Return: true if the client may open a new flow now.
+ *
+ * Units: a flow costs hz, a jiffy brings admission_rate, the bucket holds admission_cap, so the
+ * sum needs no division. Two CPUs refilling the same bucket at once may lose a refill or a
+ * take; the bucket is a brake, not an account.
+ */
+static __always_inline bool admission_take(const struct hp_config *config, __be32 client,
+					   __u64 now)
+{
+	__u64 cap = READ_ONCE(config->admission_cap), cost = READ_ONCE(config->hz);
+	struct hp_admission *bucket;
+
+	if (!cap)
+		return true;	/* no limit configured */
+	bucket = bpf_map_lookup_elem(&hp_admission, &client);
+	if (!bucket) {
+		struct hp_admission fresh = { .updated = now, .tokens = cap - cost };
+
+		/* A client the map does not know yet (or no longer) starts with a full bucket. */
+		bpf_map_update_elem(&hp_admission, &client, &fresh, BPF_ANY);
+		return true;
+	}
+	if (now != bucket->updated) {
+		__u64 tokens = bucket->tokens + (now - bucket->updated) * READ_ONCE(config->admission_rate);
+
+		bucket->tokens = tokens < cap ? tokens : cap;
+		bucket->updated = now;
+	}
+	if (bucket->tokens < cost)
+		return false;
+	bucket->tokens -= cost;
+	return true;
 }
 
 static __always_inline struct hp_frag_key frag_key(const struct packet *pkt,
@@ -197,7 +279,7 @@ static __always_inline struct hp_frag_key frag_key(const struct packet *pkt,
 
 /*
  * A first fragment is being translated: remember where its datagram goes, for the fragments
- * that follow without ports. Return: 0, or -1 if it could not be recorded.
+ * that follow without ports. Return: 0, or -1 if it could not be recorded (counted).
  */
 static __always_inline int frag_remember(const struct packet *pkt, enum hp_direction direction,
 					 __be32 addr)
@@ -207,28 +289,38 @@ static __always_inline int frag_remember(const struct packet *pkt, enum hp_direc
 
 	if (!pkt->first_fragment)
 		return 0;
-	return bpf_map_update_elem(&hp_frags, &key, &value, BPF_ANY) ? -1 : 0;
+	if (bpf_map_update_elem(&hp_frags, &key, &value, BPF_ANY)) {
+		reason_count(HP_REASON_FRAGS_FULL);
+		return -1;
+	}
+	return 0;
 }
 
 /*
  * A non-first fragment: rewritten as its first fragment was, or left alone when that was not
  * seen (doc/translation.md says why that is the defined behaviour).
  */
-static __always_inline int frag_follow(void *ctx, const bool xdp, const struct packet *pkt,
-				       const struct hp_config *config, enum hp_direction direction)
+static __always_inline enum verdict frag_follow(void *ctx, const bool xdp,
+						const struct packet *pkt,
+						const struct hp_config *config,
+						enum hp_direction direction)
 {
 	struct hp_frag_key key = frag_key(pkt, direction);
 	struct hp_frag *frag = bpf_map_lookup_elem(&hp_frags, &key);
 
-	if (!frag)
-		return 0;
+	if (!frag) {
+		reason_count(HP_REASON_ORPHAN_FRAGMENT);
+		return VERDICT_PASS;
+	}
 	if (nat_rewrite_addr(ctx, xdp, pkt, direction == HP_DIR_INGRESS ? NAT_DESTINATION
 									 : NAT_SOURCE,
-			     frag->addr))
-		return -1;
+			     frag->addr)) {
+		reason_count(HP_REASON_REWRITE_FAILED);
+		return VERDICT_DROP;
+	}
 	if (monitoring(config))
 		monitor_report(ctx, xdp, pkt, direction, HP_EVENT_FRAGMENT, frag->addr, 0);
-	return 0;
+	return VERDICT_PASS;
 }
 
 static __always_inline void stats_count(__u32 index, bool to_target, __u16 ip_len)
@@ -246,68 +338,204 @@ static __always_inline void stats_count(__u32 index, bool to_target, __u16 ip_le
 	}
 }
 
-static __always_inline struct hp_forward *forward_get(__u8 protocol, __be16 port)
+/*
+ * The forward of (@protocol, @port) into @fwd, read with one load (see struct hp_forward).
+ * Return: false if that port is not forwarded.
+ */
+static __always_inline bool forward_get(__u8 protocol, __be16 port, struct hp_forward *fwd)
 {
-	struct hp_forward_key key = { .protocol = protocol, .port = port };
+	__u32 index = hp_forward_index(protocol, bpf_ntohs(port));
+	__u64 *entry = bpf_map_lookup_elem(&hp_forwards, &index);
+	__u64 word;
 
-	return bpf_map_lookup_elem(&hp_forwards, &key);
+	if (!entry)
+		return false;
+	word = READ_ONCE(*entry);
+	__builtin_memcpy(fwd, &word, sizeof(*fwd));
+	return fwd->target_addr;
+}
+
+static __always_inline struct hp_flow_key flow_key(__be32 client, __be16 client_port,
+						   __be32 target, __be16 target_port,
+						   __u8 protocol)
+{
+	struct hp_flow_key key = {
+		.client_addr = client,
+		.target_addr = target,
+		.client_port = client_port,
+		.target_port = target_port,
+		.protocol = protocol,
+	};
+
+	return key;
+}
+
+/*
+ * ingress_flow() - find or make the flow of a client's packet to @daddr (the current public
+ * address @public_addr, or an old one) on a forwarded port, as doc/translation.md says.
+ * Return: VERDICT_PASS with *translate set if the packet is to be redirected; VERDICT_DROP
+ * when the client may open no new flow now.
+ */
+static __always_inline enum verdict ingress_flow(const struct packet *pkt,
+						 const struct hp_forward *fwd,
+						 const struct hp_config *config,
+						 __be32 public_addr, bool *translate)
+{
+	struct hp_flow_key key = flow_key(pkt->saddr, pkt->sport, fwd->target_addr,
+					  fwd->target_port, pkt->protocol);
+	struct hp_flow *flow = bpf_map_lookup_elem(&hp_flows, &key);
+	__u64 now = bpf_jiffies64();
+	bool live = flow && flow_live(config, flow, pkt->protocol, now);
+
+	*translate = false;
+	if (live && flow->public_addr == pkt->daddr && flow->public_port == pkt->dport &&
+	    (pkt->daddr != public_addr ||
+	     (flow->stats_index == fwd->stats_index && flow->flags == fwd->flags))) {
+		/* The common case: a packet of a known flow costs this lookup and no update. */
+		flow_seen(config, flow, pkt, false, now);
+		*translate = true;
+		return VERDICT_PASS;
+	}
+	if (pkt->daddr != public_addr) {
+		/* An old address: only a live flow that owns it is translated. */
+		reason_count(HP_REASON_OLD_ADDRESS);
+		return VERDICT_PASS;
+	}
+	if (!live && !admission_take(config, pkt->saddr, now)) {
+		reason_count(HP_REASON_FLOW_REFUSED);
+		return VERDICT_DROP;
+	}
+
+	struct hp_flow value = {
+		.public_addr = public_addr,
+		.public_port = pkt->dport,
+		.state = flow_next_state(HP_FLOW_NEW, pkt->protocol, pkt->tcp_flags, false),
+		.flags = fwd->flags,
+		.stats_index = fwd->stats_index,
+		.last_seen = now,
+	};
+	if (bpf_map_update_elem(&hp_flows, &key, &value, BPF_ANY)) {
+		/* Unrecorded, its replies could not be rewritten: leave the packet alone. */
+		reason_count(HP_REASON_FLOWS_FULL);
+		return VERDICT_PASS;
+	}
+	*translate = true;
+	return VERDICT_PASS;
 }
 
 /* Client -> public address:port becomes client -> target. */
-static __always_inline int ingress_ports(void *ctx, const bool xdp, const struct packet *pkt,
-					 const struct hp_config *config, __be32 public_addr)
+static __always_inline enum verdict ingress_ports(void *ctx, const bool xdp,
+						  const struct packet *pkt,
+						  const struct hp_config *config,
+						  __be32 public_addr)
 {
-	struct hp_forward *fwd = forward_get(pkt->protocol, pkt->dport);
+	struct hp_forward forward, *fwd = &forward;
+	enum verdict verdict;
+	bool translate;
 
-	if (!fwd || !source_allowed(config, pkt->saddr))
-		return 0;
-	if (flow_track(pkt, fwd, public_addr) ||
-	    frag_remember(pkt, HP_DIR_INGRESS, fwd->target_addr))
-		return 0;
-	if (nat_rewrite(ctx, xdp, pkt, NAT_DESTINATION, fwd->target_addr, fwd->target_port))
-		return -1;
+	if (!forward_get(pkt->protocol, pkt->dport, fwd))
+		return VERDICT_PASS;
+	if (!source_allowed(config, pkt->saddr)) {
+		reason_count(HP_REASON_NOT_ALLOWED);
+		return VERDICT_PASS;
+	}
+	verdict = ingress_flow(pkt, fwd, config, public_addr, &translate);
+	if (!translate || frag_remember(pkt, HP_DIR_INGRESS, fwd->target_addr))
+		return verdict;
+	if (nat_rewrite(ctx, xdp, pkt, NAT_DESTINATION, fwd->target_addr, fwd->target_port)) {
+		reason_count(HP_REASON_REWRITE_FAILED);
+		return VERDICT_DROP;
+	}
 	stats_count(fwd->stats_index, true, pkt->ip_len);
 	if (monitoring(config))
 		monitor_report(ctx, xdp, pkt, HP_DIR_INGRESS, HP_EVENT_PACKET, fwd->target_addr,
 			       fwd->target_port);
-	return 0;
+	return VERDICT_PASS;
+}
+
+/* Where the replies of @flow leave from: the address it owns, or the current one if it roams. */
+static __always_inline __be32 flow_reply_addr(const struct hp_flow *flow, __be32 public_addr)
+{
+	return flow->flags & HP_FORWARD_ROAMING ? public_addr : flow->public_addr;
 }
 
 /*
- * An ICMP error about a reply that left from the public address (inner source): the client's
+ * An ICMP error about a reply that left from a public address (inner source): the client's
  * side could not take it, or says its path MTU is smaller. The target must hear it about the
  * packet it sent.
  */
-static __always_inline int ingress_icmp(void *ctx, const bool xdp, const struct packet *pkt,
-					const struct hp_config *config, __be32 public_addr)
+static __always_inline enum verdict ingress_icmp(void *ctx, const bool xdp,
+						 const struct packet *pkt,
+						 const struct hp_config *config,
+						 __be32 public_addr)
 {
 	const struct icmp_inner *in = &pkt->inner;
+	struct hp_forward forward, *fwd = &forward;
 	struct hp_flow_key key;
-	struct hp_forward *fwd;
 	struct hp_flow *flow;
 
-	if (in->saddr != public_addr)
-		return 0;
-	fwd = forward_get(in->protocol, in->sport);
-	if (!fwd)
-		return 0;
-	key = (struct hp_flow_key){
-		.client_addr = in->daddr,
-		.target_addr = fwd->target_addr,
-		.client_port = in->dport,
-		.target_port = fwd->target_port,
-		.protocol = in->protocol,
-	};
+	if (!forward_get(in->protocol, in->sport, fwd))
+		return VERDICT_PASS;
+	key = flow_key(in->daddr, in->dport, fwd->target_addr, fwd->target_port, in->protocol);
 	flow = bpf_map_lookup_elem(&hp_flows, &key);
-	if (!flow || flow->public_addr != public_addr || flow->public_port != in->sport)
-		return 0;
+	if (!flow || flow_reply_addr(flow, public_addr) != in->saddr ||
+	    flow->public_port != in->sport ||
+	    !flow_live(config, flow, in->protocol, bpf_jiffies64()))
+		return VERDICT_PASS;
 	if (nat_icmp_error(ctx, xdp, pkt, NAT_DESTINATION, fwd->target_addr, NAT_SOURCE,
-			   fwd->target_addr, fwd->target_port))
-		return -1;
+			   fwd->target_addr, fwd->target_port)) {
+		reason_count(HP_REASON_REWRITE_FAILED);
+		return VERDICT_DROP;
+	}
 	if (monitoring(config))
 		monitor_report(ctx, xdp, pkt, HP_DIR_INGRESS, HP_EVENT_ICMP, fwd->target_addr,
 			       fwd->target_port);
-	return 0;
+	return VERDICT_PASS;
+}
+
+/*
+ * A client talks to a target's own address from ports that a redirected flow holds: the
+ * direct conversation wins, the flow ends, and neither this packet nor its replies are
+ * touched. Costs only packets addressed to a target.
+ */
+static __always_inline void ingress_direct(void *ctx, const bool xdp, struct iphdr *iph,
+					   struct packet *pkt, const struct hp_config *config)
+{
+	struct hp_flow_key key;
+	struct hp_flow *flow;
+
+	/* tc behind an XDP program of this instance sees the packets XDP redirected. */
+	if (!xdp && READ_ONCE(config->ingress_overlap))
+		return;
+	if (parse_l4(ctx, xdp, iph, pkt) != L4_PORTS || pkt->first_fragment)
+		return;
+	key = flow_key(pkt->saddr, pkt->sport, pkt->daddr, pkt->dport, pkt->protocol);
+	flow = bpf_map_lookup_elem(&hp_flows, &key);
+	if (!flow || !flow_live(config, flow, pkt->protocol, bpf_jiffies64()))
+		return;
+	bpf_map_delete_elem(&hp_flows, &key);
+	reason_count(HP_REASON_DIRECT_CLASH);
+}
+
+/* Whether @addr is a public address the flows of this instance may own. */
+static __always_inline bool is_public_addr(const struct hp_config *config, __be32 public_addr,
+					   __be32 addr)
+{
+	bool found = addr == public_addr;
+
+#pragma unroll
+	for (int i = 0; i < HP_MAX_OLD_PUBLIC; i++) {
+		__be32 old = READ_ONCE(config->old_public_addrs[i]);
+
+		found |= old && old == addr;
+	}
+	return found;
+}
+
+/* Whether @addr may be a target address: the prefilter's bit, before any hash lookup. */
+static __always_inline bool maybe_target_addr(const struct hp_config *config, __be32 addr)
+{
+	return READ_ONCE(config->target_bits) & hp_target_bit(addr);
 }
 
 static __always_inline int hairpin_ingress(void *ctx, const bool xdp)
@@ -316,8 +544,9 @@ static __always_inline int hairpin_ingress(void *ctx, const bool xdp)
 	/* Not zeroed: most packets leave before it is filled, and the fast path pays per byte. */
 	struct packet pkt;
 	struct iphdr *iph;
+	enum verdict verdict;
 	__be32 public_addr;
-	int kind, err;
+	int kind;
 
 	iph = parse_ipv4(ctx, xdp, &pkt.l3_off);
 	if (!iph)
@@ -325,91 +554,87 @@ static __always_inline int hairpin_ingress(void *ctx, const bool xdp)
 	config = config_get();
 	if (!config)
 		return ctx_pass(xdp);
-	/* The test that turns away almost every packet of the LAN, before any hash lookup. */
 	public_addr = READ_ONCE(config->public_addr);
-	if (iph->daddr != public_addr || !public_addr)
+	if (!public_addr)
 		return ctx_pass(xdp);
+	/* The tests that turn away almost every packet of the LAN, before any hash lookup. */
+	if (!is_public_addr(config, public_addr, iph->daddr)) {
+		if (maybe_target_addr(config, iph->daddr))
+			ingress_direct(ctx, xdp, iph, &pkt, config);
+		return ctx_pass(xdp);
+	}
 
 	kind = parse_l4(ctx, xdp, iph, &pkt);
 	if (kind == L4_PORTS)
-		err = ingress_ports(ctx, xdp, &pkt, config, public_addr);
+		verdict = ingress_ports(ctx, xdp, &pkt, config, public_addr);
 	else if (kind == L4_FRAGMENT)
-		err = frag_follow(ctx, xdp, &pkt, config, HP_DIR_INGRESS);
+		verdict = frag_follow(ctx, xdp, &pkt, config, HP_DIR_INGRESS);
 	else if (kind == L4_ICMP_ERROR)
-		err = ingress_icmp(ctx, xdp, &pkt, config, public_addr);
+		verdict = ingress_icmp(ctx, xdp, &pkt, config, public_addr);
 	else
-		err = 0;
+		verdict = VERDICT_PASS;
 	/* A packet that could not be written whole must not leave half translated. */
-	if (err)
+	if (verdict == VERDICT_DROP)
 		return xdp ? XDP_DROP : TC_ACT_SHOT;
 	return ctx_pass(xdp);
 }
 
-static __always_inline bool is_target_addr(const struct hp_config *config, __be32 addr)
+/* Target -> client becomes public address:port -> client, for live flows only. */
+static __always_inline enum verdict egress_ports(struct __sk_buff *skb, const struct packet *pkt,
+						 const struct hp_config *config,
+						 __be32 public_addr)
 {
-	bool found = false;
-
-#pragma unroll
-	for (int i = 0; i < HP_MAX_TARGET_ADDRS; i++) {
-		__be32 target = READ_ONCE(config->target_addrs[i]);
-
-		found |= target && target == addr;
-	}
-	return found;
-}
-
-/* Target -> client becomes public address:port -> client, for tracked flows only. */
-static __always_inline int egress_ports(struct __sk_buff *skb, const struct packet *pkt,
-					const struct hp_config *config)
-{
-	struct hp_flow_key key = {
-		.client_addr = pkt->daddr,
-		.target_addr = pkt->saddr,
-		.client_port = pkt->dport,
-		.target_port = pkt->sport,
-		.protocol = pkt->protocol,
-	};
+	struct hp_flow_key key = flow_key(pkt->daddr, pkt->dport, pkt->saddr, pkt->sport,
+					  pkt->protocol);
 	struct hp_flow *flow = bpf_map_lookup_elem(&hp_flows, &key);
+	__u64 now;
+	__be32 addr;
 
-	if (!flow || frag_remember(pkt, HP_DIR_EGRESS, flow->public_addr))
-		return 0;
-	if (nat_rewrite(skb, false, pkt, NAT_SOURCE, flow->public_addr, flow->public_port))
-		return -1;
+	if (!flow)
+		return VERDICT_PASS;
+	now = bpf_jiffies64();
+	if (!flow_live(config, flow, pkt->protocol, now))
+		return VERDICT_PASS;
+	flow_seen(config, flow, pkt, true, now);
+	addr = flow_reply_addr(flow, public_addr);
+	if (frag_remember(pkt, HP_DIR_EGRESS, addr))
+		return VERDICT_PASS;
+	if (nat_rewrite(skb, false, pkt, NAT_SOURCE, addr, flow->public_port)) {
+		reason_count(HP_REASON_REWRITE_FAILED);
+		return VERDICT_DROP;
+	}
 	stats_count(flow->stats_index, false, pkt->ip_len);
 	if (monitoring(config))
-		monitor_report(skb, false, pkt, HP_DIR_EGRESS, HP_EVENT_PACKET, flow->public_addr,
+		monitor_report(skb, false, pkt, HP_DIR_EGRESS, HP_EVENT_PACKET, addr,
 			       flow->public_port);
-	return 0;
+	return VERDICT_PASS;
 }
 
 /*
  * An ICMP error the target raises about a packet of a redirected flow (inner source: the
  * client): the client must see it come from the address and port it dialled.
  */
-static __always_inline int egress_icmp(struct __sk_buff *skb, const struct packet *pkt,
-				       const struct hp_config *config)
+static __always_inline enum verdict egress_icmp(struct __sk_buff *skb, const struct packet *pkt,
+						const struct hp_config *config)
 {
 	const struct icmp_inner *in = &pkt->inner;
-	struct hp_flow_key key = {
-		.client_addr = in->saddr,
-		.target_addr = in->daddr,
-		.client_port = in->sport,
-		.target_port = in->dport,
-		.protocol = in->protocol,
-	};
+	struct hp_flow_key key = flow_key(in->saddr, in->sport, in->daddr, in->dport,
+					  in->protocol);
 	struct hp_flow *flow = bpf_map_lookup_elem(&hp_flows, &key);
 
-	if (!flow)
-		return 0;
+	if (!flow || !flow_live(config, flow, in->protocol, bpf_jiffies64()))
+		return VERDICT_PASS;
 	/* An error from another address of this host keeps its source, as nf_nat does. */
 	if (nat_icmp_error(skb, false, pkt, NAT_SOURCE,
 			   pkt->saddr == in->daddr ? flow->public_addr : 0, NAT_DESTINATION,
-			   flow->public_addr, flow->public_port))
-		return -1;
+			   flow->public_addr, flow->public_port)) {
+		reason_count(HP_REASON_REWRITE_FAILED);
+		return VERDICT_DROP;
+	}
 	if (monitoring(config))
 		monitor_report(skb, false, pkt, HP_DIR_EGRESS, HP_EVENT_ICMP, flow->public_addr,
 			       flow->public_port);
-	return 0;
+	return VERDICT_PASS;
 }
 
 static __always_inline int hairpin_egress(struct __sk_buff *skb)
@@ -418,30 +643,35 @@ static __always_inline int hairpin_egress(struct __sk_buff *skb)
 	/* Not zeroed: most packets leave before it is filled, and the fast path pays per byte. */
 	struct packet pkt;
 	struct iphdr *iph;
-	int kind, err;
+	enum verdict verdict;
+	__be32 public_addr;
+	int kind;
 
 	/* skb->protocol is in the skb itself: no packet byte is read for ARP or IPv6. */
 	if (skb->protocol != bpf_htons(ETH_P_IP) && skb->protocol != bpf_htons(ETH_P_8021Q) &&
 	    skb->protocol != bpf_htons(ETH_P_8021AD))
-		return TC_ACT_OK;
+		return TC_ACT_UNSPEC;
 	iph = parse_ipv4(skb, false, &pkt.l3_off);
 	if (!iph)
-		return TC_ACT_OK;
+		return TC_ACT_UNSPEC;
 	config = config_get();
+	if (!config || !maybe_target_addr(config, iph->saddr))
+		return TC_ACT_UNSPEC;
 	/* No public address known: nothing is rewritten, the replies of old flows neither. */
-	if (!config || !is_target_addr(config, iph->saddr) || !READ_ONCE(config->public_addr))
-		return TC_ACT_OK;
+	public_addr = READ_ONCE(config->public_addr);
+	if (!public_addr)
+		return TC_ACT_UNSPEC;
 
 	kind = parse_l4(skb, false, iph, &pkt);
 	if (kind == L4_PORTS)
-		err = egress_ports(skb, &pkt, config);
+		verdict = egress_ports(skb, &pkt, config, public_addr);
 	else if (kind == L4_FRAGMENT)
-		err = frag_follow(skb, false, &pkt, config, HP_DIR_EGRESS);
+		verdict = frag_follow(skb, false, &pkt, config, HP_DIR_EGRESS);
 	else if (kind == L4_ICMP_ERROR)
-		err = egress_icmp(skb, &pkt, config);
+		verdict = egress_icmp(skb, &pkt, config);
 	else
-		err = 0;
-	return err ? TC_ACT_SHOT : TC_ACT_OK;
+		verdict = VERDICT_PASS;
+	return verdict == VERDICT_DROP ? TC_ACT_SHOT : TC_ACT_UNSPEC;
 }
 
 SEC("xdp")

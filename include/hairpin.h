@@ -5,13 +5,16 @@
  * both compilers agree and BTF shows every byte by name.
  *
  * Maps (pinned under the pin dir, default /sys/fs/bpf/hairpin, by these file names):
- *   config    ARRAY[1] of struct hp_config, mmapable: the public address and target addresses
- *   forwards  HASH: struct hp_forward_key -> struct hp_forward
+ *   config    ARRAY[1] of struct hp_config, mmapable: the public addresses, the target
+ *             prefilter, timeouts, admission
+ *   forwards  ARRAY[HP_FORWARD_SLOTS] of struct hp_forward, mmapable, by hp_forward_index()
  *   flows     LRU_HASH: struct hp_flow_key -> struct hp_flow, filled on ingress
  *   stats     PERCPU_ARRAY[HP_MAX_FORWARDS] of struct hp_stats, indexed by hp_forward.stats_index
  *   devices   HASH: ifindex -> struct hp_device, the loader's record of what it attached
  *   frags     LRU_HASH: struct hp_frag_key -> struct hp_frag, translated first fragments
  *   sources   LPM_TRIE: struct hp_source_key -> __u32, AllowedSources by generation
+ *   admission LRU_HASH: client address -> struct hp_admission, new flows per client
+ *   reasons   PERCPU_ARRAY[HP_REASONS] of __u64: packets not handled as usual, by reason
  *
  * The rules the programs follow are in doc/translation.md.
  */
@@ -20,26 +23,48 @@
 
 #include <linux/types.h>
 
+/* Forwards in one configuration: the counters' slots. */
 #define HP_MAX_FORWARDS 1024
+/* The forwards array: one entry per (protocol, port), UDP's then TCP's. */
+#define HP_FORWARD_SLOTS (2 * 65536)
 #define HP_MAX_FLOWS 65536
 #define HP_MAX_DEVICES 64
 /* Datagrams in fragments at once; a first fragment's entry serves the rest of its datagram. */
 #define HP_MAX_FRAGS 4096
 /* AllowedSources prefixes, of both generations together (see hp_config.sources_generation). */
 #define HP_MAX_SOURCES 1024
-/* Distinct Target addresses; egress compares the source with each before any hash lookup. */
-#define HP_MAX_TARGET_ADDRS 4
+/* Earlier public addresses that live flows may still own (hp_config.old_public_addrs). */
+#define HP_MAX_OLD_PUBLIC 4
+/* Clients whose new flows are counted at once (the admission map). */
+#define HP_MAX_ADMISSION 4096
+
+enum hp_flow_state {
+	HP_FLOW_NEW = 0,	/* no reply seen yet */
+	HP_FLOW_REPLIED = 1,	/* a reply seen: a UDP stream, an established TCP connection */
+	HP_FLOW_CLOSING = 2,	/* TCP: a FIN or RST seen either way */
+};
+
+/* hp_config.timeouts: UDP's states, then TCP's. */
+#define HP_FLOW_TIMEOUTS 8
+static inline __u32 hp_flow_timeout_index(__u8 protocol, __u8 state)
+{
+	return (protocol == 6 /* IPPROTO_TCP */ ? 4u : 0u) + (state & 3u);
+}
 
 /*
- * The one value of the config map. The map is mmapable and every field is one aligned 32-bit
- * word: the loader changes a field with a single atomic store through the mapping, so a packet
+ * The one value of the config map. The map is mmapable and every field is one aligned word:
+ * the loader changes a field with a single atomic store through the mapping, so a packet
  * sees either the old or the new word, never a torn one (bpf_map_update_elem() copies the value
  * with memcpy() and promises no such thing). public_addr == 0 means "unknown": nothing is
- * rewritten. Unused target_addrs slots are 0.
+ * rewritten.
  */
 struct hp_config {
 	__be32 public_addr;
-	__be32 target_addrs[HP_MAX_TARGET_ADDRS];
+	/*
+	 * Addresses that were public before and that live flows may still own: a packet to one
+	 * of them is translated only as such a flow (doc/translation.md). Unused slots are 0.
+	 */
+	__be32 old_public_addrs[HP_MAX_OLD_PUBLIC];
 	/*
 	 * 0: any source may be redirected. Otherwise only sources matching a prefix of this
 	 * generation in the sources map. The loader fills the other generation completely, then
@@ -47,26 +72,67 @@ struct hp_config {
 	 */
 	__u32 sources_generation;
 	/*
+	 * The target prefilter: bit (last byte of the address & 63) is set for every target
+	 * address of every forward in the forwards map. Egress turns away a packet whose source's
+	 * bit is clear before any hash lookup, and so does the "direct" rule on ingress.
+	 */
+	__u64 target_bits;
+	/*
 	 * Translations are reported to the events ring buffer while CLOCK_MONOTONIC is before
 	 * this: `hairpin monitor` keeps pushing it a few seconds ahead, so a monitor that is
 	 * killed stops the reporting soon after, and none running costs one load per translated
 	 * packet. 0: nobody watches. One aligned 64-bit word.
 	 */
 	__u64 monitor_until_ns;
+	/* How long a flow may stay idle, in jiffies, by hp_flow_timeout_index(). */
+	__u32 timeouts[HP_FLOW_TIMEOUTS];
+	/* How stale a flow's last_seen may get before a packet writes it, in jiffies. */
+	__u32 refresh_jiffies;
+	/*
+	 * New flows per client: a bucket of admission_cap units, refilled by admission_rate units
+	 * a jiffy; a new flow costs hz units. With rate R flows/s and burst B flows, the loader
+	 * writes admission_rate = R and admission_cap = B * hz.
+	 */
+	__u32 admission_rate;
+	__u32 admission_cap;
+	/* The kernel's jiffies a second, as the loader measured it (CONFIG_HZ). */
+	__u32 hz;
+	/*
+	 * Nonzero while `up` may have an XDP and a tc ingress program of this instance on the same
+	 * device at once (a change of mode): the tc one then sees packets the XDP one already
+	 * redirected, addressed to a target, and must not take them for direct ones.
+	 */
+	__u32 ingress_overlap;
 };
 
-struct hp_forward_key {
-	__u8 protocol;	/* IPPROTO_UDP or IPPROTO_TCP */
-	__u8 pad;
-	__be16 port;	/* the port forwarded on the router */
-};
 
+/* The bit of @addr in hp_config.target_bits: its last byte, which tells a LAN's hosts apart. */
+static inline __u64 hp_target_bit(__be32 addr)
+{
+	return 1ULL << (((const __u8 *)&addr)[3] & 63);
+}
+
+/* hp_forward.flags and hp_flow.flags */
+#define HP_FORWARD_ROAMING 1	/* replies leave from the current public address (Roaming = yes) */
+
+/*
+ * One entry of the forwards array; target_addr 0: the port is not forwarded. Eight bytes, one
+ * aligned word: the array is mmapable, the loader changes an entry with one atomic 64-bit
+ * store and the programs read it with one load, so a packet never sees half a forward
+ * (bpf_map_update_elem() on an array copies in place, without such a promise).
+ */
 struct hp_forward {
 	__be32 target_addr;
 	__be16 target_port;
-	__u16 pad;
-	__u32 stats_index;	/* slot in the stats map, < HP_MAX_FORWARDS */
+	__u16 stats_index : 12;	/* slot in the stats map, < HP_MAX_FORWARDS */
+	__u16 flags : 4;	/* HP_FORWARD_* */
 };
+
+/* The forwards array's index of (protocol, port): UDP ports first, then TCP's. */
+static inline __u32 hp_forward_index(__u8 protocol, __u16 port_host_order)
+{
+	return (protocol == 6 /* IPPROTO_TCP */ ? 65536u : 0u) + port_host_order;
+}
 
 /* A redirected flow, as the target sees it: the key of both directions. */
 struct hp_flow_key {
@@ -79,12 +145,36 @@ struct hp_flow_key {
 };
 
 struct hp_flow {
-	__be32 public_addr;	/* what the client dialled: replies are sent from here */
+	__be32 public_addr;	/* the address the client dialled, which the flow owns */
 	__be16 public_port;
+	__u8 state;		/* enum hp_flow_state */
+	__u8 flags;		/* HP_FORWARD_ROAMING, as its forward had it */
+	__u16 stats_index;
 	__u16 pad;
-	__u32 stats_index;
 	__u32 pad2;
-	__u64 last_seen_ns;	/* bpf_ktime_get_coarse_ns() of a recent client packet (+- 1 s) */
+	__u64 last_seen;	/* bpf_jiffies64() of a recent packet of the flow, either way */
+};
+
+/* A client's bucket of new flows (see hp_config.admission_*). */
+struct hp_admission {
+	__u64 updated;		/* jiffies when tokens was last refilled */
+	__u64 tokens;
+};
+
+/*
+ * Packets hairpin did not handle the usual way, counted per CPU in the reasons map
+ * (doc/translation.md, "Counted").
+ */
+enum hp_reason {
+	HP_REASON_FLOW_REFUSED = 0,	/* a new flow without a token: dropped */
+	HP_REASON_FLOWS_FULL,		/* a flow could not be recorded: left unchanged */
+	HP_REASON_FRAGS_FULL,		/* a first fragment could not be recorded: unchanged */
+	HP_REASON_ORPHAN_FRAGMENT,	/* a non-first fragment whose first was not seen */
+	HP_REASON_REWRITE_FAILED,	/* a write to the packet failed: dropped */
+	HP_REASON_OLD_ADDRESS,		/* to an old public address, no live flow: unchanged */
+	HP_REASON_DIRECT_CLASH,		/* a direct packet ended a flow that held its ports */
+	HP_REASON_NOT_ALLOWED,		/* AllowedSources turned the client away */
+	HP_REASONS,
 };
 
 struct hp_stats {

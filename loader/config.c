@@ -43,6 +43,23 @@ static const char *const addr_from_names[] = {
 	[HP_ADDR_FROM_INTERFACE] = "interface",
 };
 
+/* Names and defaults of the flow timeouts (doc/translation.md says why these). */
+static const struct {
+	const char *name;
+	__u32 seconds;
+} timeout_keys[HP_TIMEOUT_COUNT] = {
+	[HP_TIMEOUT_UDP] = { "UDPTimeout", 30 },
+	[HP_TIMEOUT_UDP_STREAM] = { "UDPStreamTimeout", 180 },
+	[HP_TIMEOUT_TCP_SYN] = { "TCPSynTimeout", 120 },
+	/* RFC 5382 REQ-5: an established connection's idle timeout is at least 2 h 4 min. */
+	[HP_TIMEOUT_TCP_ESTABLISHED] = { "TCPEstablishedTimeout", 7440 },
+	[HP_TIMEOUT_TCP_CLOSING] = { "TCPClosingTimeout", 120 },
+};
+
+/* Per client: enough for a browser's burst of connections, far below a flood. */
+#define DEFAULT_NEW_FLOW_RATE 100
+#define DEFAULT_NEW_FLOW_BURST 200
+
 static const char *const mode_names[] = {
 	[HP_CONFIG_MODE_AUTO] = "auto",
 	[HP_CONFIG_MODE_XDP] = "xdp",
@@ -453,6 +470,79 @@ static int parse_public_address_from(struct hp_config_file *conf, const struct c
 	return 0;
 }
 
+/* Decimal digits only, at most @max; *value. */
+static bool uint_parse(struct span t, __u32 max, __u32 *value)
+{
+	unsigned long long v = 0;
+	size_t i;
+
+	if (!t.len)
+		return false;
+	for (i = 0; i < t.len; i++) {
+		if (t.s[i] < '0' || t.s[i] > '9')
+			return false;
+		v = v * 10 + (t.s[i] - '0');
+		if (v > max)
+			return false;
+	}
+	*value = v;
+	return true;
+}
+
+/* SECONDS, or a number with a unit: 30s, 3m, 2h, 1d. */
+static int parse_timeout(struct hp_config_file *conf, const struct config_key *key,
+			 struct span value)
+{
+	static const struct { char unit; __u32 seconds; } units[] = {
+		{ 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 },
+	};
+	struct span number = value;
+	__u32 scale = 1, n;
+	size_t i, t;
+
+	for (i = 0; value.len && i < ARRAY_SIZE(units); i++) {
+		if ((value.s[value.len - 1] | 0x20) == units[i].unit) {
+			number.len--;
+			scale = units[i].seconds;
+			break;
+		}
+	}
+	if (!uint_parse(span_trim(number), HP_CONFIG_TIMEOUT_MAX, &n) || !n ||
+	    (unsigned long long)n * scale > HP_CONFIG_TIMEOUT_MAX)
+		return config_error(conf, conf->lineno, value,
+				    "%s is not a duration from 1s to 30d (seconds, or with s, m, h or d)",
+				    key->name);
+	for (t = 0; t < HP_TIMEOUT_COUNT; t++)
+		if (!strcmp(timeout_keys[t].name, key->name))
+			conf->timeouts[t] = n * scale;
+	return 0;
+}
+
+static int parse_new_flow_rate(struct hp_config_file *conf, const struct config_key *key,
+			       struct span value)
+{
+	if (span_is(value, "unlimited")) {
+		conf->new_flow_rate = 0;
+		return 0;
+	}
+	if (!uint_parse(value, HP_CONFIG_ADMISSION_MAX, &conf->new_flow_rate) ||
+	    !conf->new_flow_rate)
+		return config_error(conf, conf->lineno, value,
+				    "%s is not a number from 1 to %u, or unlimited", key->name,
+				    HP_CONFIG_ADMISSION_MAX);
+	return 0;
+}
+
+static int parse_new_flow_burst(struct hp_config_file *conf, const struct config_key *key,
+				struct span value)
+{
+	if (!uint_parse(value, HP_CONFIG_ADMISSION_MAX, &conf->new_flow_burst) ||
+	    !conf->new_flow_burst)
+		return config_error(conf, conf->lineno, value, "%s is not a number from 1 to %u",
+				    key->name, HP_CONFIG_ADMISSION_MAX);
+	return 0;
+}
+
 /* The [Forward] section being read: section_header() has made it. */
 static struct hp_config_forward *current_forward(struct hp_config_file *conf)
 {
@@ -507,6 +597,23 @@ static int parse_target(struct hp_config_file *conf, const struct config_key *ke
 	return 0;
 }
 
+/* yes or no, as wg-quick and systemd spell booleans: also true/false, on/off, 1/0. */
+static int parse_roaming(struct hp_config_file *conf, const struct config_key *key,
+			 struct span value)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1" };
+	static const char *const no[] = { "no", "false", "off", "0" };
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(yes); i++) {
+		if (span_is(value, yes[i]) || span_is(value, no[i])) {
+			current_forward(conf)->roaming = span_is(value, yes[i]);
+			return 0;
+		}
+	}
+	return config_error(conf, conf->lineno, value, "%s is not yes or no", key->name);
+}
+
 static const struct config_key interface_keys[] = {
 	{ "Device", parse_device },
 	{ "Mode", parse_mode },
@@ -514,12 +621,20 @@ static const struct config_key interface_keys[] = {
 	{ "LocalAddress", parse_local_address },
 	{ "AllowedSources", parse_allowed_sources },
 	{ "PublicAddressFrom", parse_public_address_from },
+	{ "UDPTimeout", parse_timeout },
+	{ "UDPStreamTimeout", parse_timeout },
+	{ "TCPSynTimeout", parse_timeout },
+	{ "TCPEstablishedTimeout", parse_timeout },
+	{ "TCPClosingTimeout", parse_timeout },
+	{ "NewFlowRate", parse_new_flow_rate },
+	{ "NewFlowBurst", parse_new_flow_burst },
 };
 
 static const struct config_key forward_keys[] = {
 	{ "Protocol", parse_protocol },
 	{ "Port", parse_port },
 	{ "Target", parse_target },
+	{ "Roaming", parse_roaming },
 };
 
 static int start_interface(struct hp_config_file *conf, struct span header)
@@ -618,6 +733,10 @@ void config_init(struct hp_config_file *conf, const char *path)
 {
 	memset(conf, 0, sizeof(*conf));
 	conf->path = path ? path : "-";
+	for (int t = 0; t < HP_TIMEOUT_COUNT; t++)
+		conf->timeouts[t] = timeout_keys[t].seconds;
+	conf->new_flow_rate = DEFAULT_NEW_FLOW_RATE;
+	conf->new_flow_burst = DEFAULT_NEW_FLOW_BURST;
 }
 
 int config_line(struct hp_config_file *conf, const char *line)
@@ -737,6 +856,13 @@ const char *config_mode_name(enum hp_config_mode mode)
 {
 	if ((unsigned int)mode < ARRAY_SIZE(mode_names))
 		return mode_names[mode];
+	return "unknown";
+}
+
+const char *config_timeout_name(enum hp_config_timeout timeout)
+{
+	if ((unsigned int)timeout < HP_TIMEOUT_COUNT)
+		return timeout_keys[timeout].name;
 	return "unknown";
 }
 

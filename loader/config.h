@@ -3,7 +3,7 @@
  * The configuration file, parsed a line at a time (config_init / config_line / config_finish)
  * so that a fuzzer or a unit test can drive the parser without a file. The parser checks syntax
  * and every rule that needs no look at the system; whether a Device exists or a Target is an
- * address of this host is checked by the loader (loader/validate.c), which uses the line
+ * address of this host is checked by the loader (loader/plan.c), which uses the line
  * numbers kept here for its messages.
  */
 #ifndef HP_CONFIG_H
@@ -41,9 +41,25 @@ struct hp_config_forward {
 	__u16 port;		/* host order */
 	__be32 target_addr;	/* 0: not given, LocalAddress applies */
 	__u16 target_port;	/* host order; 0: not given, Port applies */
+	bool roaming;		/* Roaming = yes: replies leave from the current public address */
 	int line;		/* of the [Forward] header */
 	int target_line;	/* of Target =, 0 if absent */
 };
+
+/* The flow timeouts of [Interface], by hp_flow_timeout_index(); seconds. */
+enum hp_config_timeout {
+	HP_TIMEOUT_UDP,			/* UDPTimeout: no reply seen yet */
+	HP_TIMEOUT_UDP_STREAM,		/* UDPStreamTimeout: replies seen */
+	HP_TIMEOUT_TCP_SYN,		/* TCPSynTimeout: no reply seen yet */
+	HP_TIMEOUT_TCP_ESTABLISHED,	/* TCPEstablishedTimeout */
+	HP_TIMEOUT_TCP_CLOSING,		/* TCPClosingTimeout: after a FIN or RST */
+	HP_TIMEOUT_COUNT,
+};
+
+/* The longest timeout, 30 days: in jiffies it fits the map's 32-bit words at any HZ. */
+#define HP_CONFIG_TIMEOUT_MAX (30u * 24 * 3600)
+/* NewFlowRate and NewFlowBurst at most (see hp_config.admission_cap: burst * HZ fits). */
+#define HP_CONFIG_ADMISSION_MAX 100000u
 
 /* Half the sources map: the running generation and the next one must fit side by side. */
 #define HP_CONFIG_MAX_SOURCES (HP_MAX_SOURCES / 2)
@@ -78,6 +94,12 @@ struct hp_config_file {
 								   interface name; "" for natpmp */
 	int addr_from_line;
 
+	/* timeouts, seconds; defaults from config_init() */
+	__u32 timeouts[HP_TIMEOUT_COUNT];
+	/* NewFlowRate (new flows a second per client, 0: no limit) and NewFlowBurst */
+	__u32 new_flow_rate;
+	__u32 new_flow_burst;
+
 	/* AllowedSources; none: any source */
 	struct hp_config_source sources[HP_CONFIG_MAX_SOURCES];
 	int n_sources;
@@ -106,6 +128,8 @@ int config_finish(struct hp_config_file *conf);
 int config_load(struct hp_config_file *conf, const char *path);
 
 const char *config_mode_name(enum hp_config_mode mode);
+/* "UDPTimeout", ..., as the file spells the key of @timeout. */
+const char *config_timeout_name(enum hp_config_timeout timeout);
 /* "dns", "natpmp", "interface" ("none" for HP_ADDR_FROM_NONE), as PublicAddressFrom spells it. */
 const char *config_addr_from_name(enum hp_config_addr_from from);
 

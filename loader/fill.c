@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Filling the maps from a plan (fill.h). The order of the steps is what keeps each moment's
- * contents whole: the egress prefilter's target addresses grow before the forwards that use
- * them and shrink after; AllowedSources switch generations with one store; the public address
- * is one store.
+ * contents whole: the target prefilter's bits grow before the forwards that use them and
+ * shrink after; each forward is one word of the forwards array, stored whole, so the array
+ * never needs room for old and new forwards at once; AllowedSources switch generations with
+ * one store; the public address is one store, its predecessor kept for the flows that own it.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -12,16 +13,25 @@
 
 #include <bpf/bpf.h>
 
+#include "clock.h"
 #include "fill.h"
+#include "flows.h"
 #include "log.h"
 
-static const struct hp_forward_entry *old_forward(const struct fill *fill,
-						  const struct hp_forward_key *key)
+static const struct hp_forward_entry *old_forward(const struct fill *fill, __u8 protocol,
+						  __u16 port)
 {
 	for (int i = 0; i < fill->n_old_forwards; i++)
-		if (!memcmp(&fill->old_forwards[i].key, key, sizeof(*key)))
+		if (fill->old_forwards[i].protocol == protocol && fill->old_forwards[i].port == port)
 			return &fill->old_forwards[i];
 	return NULL;
+}
+
+/* Store one forward whole (see struct hp_forward). */
+static void forward_store(struct fill *fill, __u8 protocol, __u16 port, struct hp_forward fwd)
+{
+	__atomic_store_n(&fill->forwards[hp_forward_index(protocol, port)], forward_word(fwd),
+			 __ATOMIC_RELEASE);
 }
 
 /*
@@ -40,11 +50,13 @@ static int assign_stats_slots(struct fill *fill, const struct hp_plan *plan,
 		if (fill->old_forwards[i].value.stats_index < HP_MAX_FORWARDS)
 			used[fill->old_forwards[i].value.stats_index] = true;
 	for (int i = 0; i < plan->n_forwards; i++) {
-		const struct hp_forward_entry *old = old_forward(fill, &plan->forwards[i].key);
+		const struct hp_plan_forward *pf = &plan->forwards[i];
+		const struct hp_forward_entry *old = old_forward(fill, pf->protocol, pf->port);
 
 		values[i] = (struct hp_forward){
-			.target_addr = plan->forwards[i].target_addr,
-			.target_port = plan->forwards[i].target_port,
+			.target_addr = pf->target_addr,
+			.target_port = pf->target_port,
+			.flags = pf->flags,
 		};
 		if (old) {
 			values[i].stats_index = old->value.stats_index;
@@ -57,7 +69,9 @@ static int assign_stats_slots(struct fill *fill, const struct hp_plan *plan,
 		if (next == HP_MAX_FORWARDS) {
 			memset(used, 0, sizeof(used));
 			for (int j = 0; j < plan->n_forwards; j++) {
-				const struct hp_forward_entry *o = old_forward(fill, &plan->forwards[j].key);
+				const struct hp_forward_entry *o =
+					old_forward(fill, plan->forwards[j].protocol,
+						    plan->forwards[j].port);
 
 				if (o)
 					used[o->value.stats_index] = true;
@@ -75,43 +89,6 @@ static int assign_stats_slots(struct fill *fill, const struct hp_plan *plan,
 			return err;
 	}
 	return 0;
-}
-
-static bool target_in(const __be32 *addrs, __be32 addr)
-{
-	for (int i = 0; i < HP_MAX_TARGET_ADDRS; i++)
-		if (addrs[i] == addr)
-			return true;
-	return false;
-}
-
-/*
- * The egress prefilter's addresses change in two steps around the forwards, so that every
- * moment's set covers every forward in the map: first the new addresses join (in free slots),
- * then the ones no longer used leave.
- */
-static void targets_add_new(struct hp_config *live, const __be32 *wanted)
-{
-	for (int i = 0; i < HP_MAX_TARGET_ADDRS; i++) {
-		if (!wanted[i] || target_in(live->target_addrs, wanted[i]))
-			continue;
-		for (int slot = 0; slot < HP_MAX_TARGET_ADDRS; slot++) {
-			__be32 cur = live->target_addrs[slot];
-
-			/* Prefer an empty slot; else one whose address is leaving. */
-			if (!cur || (slot == HP_MAX_TARGET_ADDRS - 1 && !target_in(wanted, cur))) {
-				pins_config_store(&live->target_addrs[slot], wanted[i]);
-				break;
-			}
-		}
-	}
-}
-
-static void targets_drop_old(struct hp_config *live, const __be32 *wanted)
-{
-	for (int slot = 0; slot < HP_MAX_TARGET_ADDRS; slot++)
-		if (live->target_addrs[slot] && !target_in(wanted, live->target_addrs[slot]))
-			pins_config_store(&live->target_addrs[slot], 0);
 }
 
 /* Remove every prefix of @generation from the sources map. */
@@ -163,20 +140,62 @@ static int sources_write(struct fill *fill, const struct hp_plan *plan)
 	return 0;
 }
 
-void fill_commit(struct fill *fill)
+/* Seconds of the configuration into the datapath's jiffies. */
+static void timeouts_write(struct hp_config *config, const struct hp_plan *plan)
 {
-	__u32 old = fill->old_config.sources_generation;
+	static const struct {
+		__u8 protocol;
+		__u8 state;
+	} where[HP_TIMEOUT_COUNT] = {
+		[HP_TIMEOUT_UDP] = { IPPROTO_UDP, HP_FLOW_NEW },
+		[HP_TIMEOUT_UDP_STREAM] = { IPPROTO_UDP, HP_FLOW_REPLIED },
+		[HP_TIMEOUT_TCP_SYN] = { IPPROTO_TCP, HP_FLOW_NEW },
+		[HP_TIMEOUT_TCP_ESTABLISHED] = { IPPROTO_TCP, HP_FLOW_REPLIED },
+		[HP_TIMEOUT_TCP_CLOSING] = { IPPROTO_TCP, HP_FLOW_CLOSING },
+	};
+	__u32 hz = config->hz;
 
-	if (old && old != fill->config->sources_generation)
-		sources_clear(fill, old);
+	for (int t = 0; t < HP_TIMEOUT_COUNT; t++)
+		pins_config_store(&config->timeouts[hp_flow_timeout_index(where[t].protocol,
+									  where[t].state)],
+				  plan->timeouts[t] * hz);
+	/* UDP has no closing state: its FIN is never seen, but keep the slot meaningful. */
+	pins_config_store(&config->timeouts[hp_flow_timeout_index(IPPROTO_UDP, HP_FLOW_CLOSING)],
+			  plan->timeouts[HP_TIMEOUT_UDP] * hz);
+	/* A second: fine enough for timeouts of 30 s and more, one write a second per flow. */
+	pins_config_store(&config->refresh_jiffies, hz);
+	pins_config_store(&config->admission_rate, plan->new_flow_rate);
+	pins_config_store(&config->admission_cap,
+			  plan->new_flow_rate ? plan->new_flow_burst * hz : 0);
+}
+
+/* The kernel's HZ, measured once per instance and kept in its config map. */
+static int hz_ensure(struct hp_config *config)
+{
+	__u32 hz;
+	int err;
+
+	if (config->hz)
+		return 0;
+	err = clock_measure_hz(&hz);
+	if (err) {
+		pr_warn("couldn't read the kernel's jiffies (a BPF test run): %s", strerror(-err));
+		return err;
+	}
+	pr_debug("the kernel counts %u jiffies a second", hz);
+	pins_config_store(&config->hz, hz);
+	return 0;
 }
 
 int fill_write(struct fill *fill, const struct hp_plan *plan)
 {
-	int fwd_fd = fill->fds[HP_PIN_FORWARDS];
+	struct hp_config *config = fill->config;
 	struct hp_forward *values;
 	int err;
 
+	err = hz_ensure(config);
+	if (err)
+		return err;
 	values = calloc(plan->n_forwards ? plan->n_forwards : 1, sizeof(*values));
 	if (!values)
 		return -ENOMEM;
@@ -187,39 +206,35 @@ int fill_write(struct fill *fill, const struct hp_plan *plan)
 	}
 
 	fill->written = true;
-	targets_add_new(fill->config, plan->target_addrs);
-	for (int i = 0; i < plan->n_forwards; i++) {
-		const struct hp_forward_entry *old = old_forward(fill, &plan->forwards[i].key);
-
-		if (old && !memcmp(&old->value, &values[i], sizeof(values[i])))
-			continue;
-		err = bpf_map_update_elem(fwd_fd, &plan->forwards[i].key, &values[i], BPF_ANY);
-		if (err) {
-			pr_warn("couldn't add forward %u/%u to the forwards map: %s",
-				plan->forwards[i].key.protocol, ntohs(plan->forwards[i].key.port),
-				strerror(-err));
-			goto out;
-		}
-	}
+	timeouts_write(config, plan);
+	/* The prefilter covers old and new targets while the forwards change. */
+	__atomic_store_n(&config->target_bits, fill->old_config.target_bits | plan->target_bits,
+			 __ATOMIC_RELEASE);
+	for (int i = 0; i < plan->n_forwards; i++)
+		forward_store(fill, plan->forwards[i].protocol, plan->forwards[i].port, values[i]);
 	for (int i = 0; i < fill->n_old_forwards; i++) {
+		const struct hp_forward_entry *old = &fill->old_forwards[i];
 		bool kept = false;
 
 		for (int j = 0; j < plan->n_forwards && !kept; j++)
-			kept = !memcmp(&plan->forwards[j].key, &fill->old_forwards[i].key,
-				       sizeof(struct hp_forward_key));
-		if (!kept && (err = bpf_map_delete_elem(fwd_fd, &fill->old_forwards[i].key)) &&
-		    err != -ENOENT) {
-			pr_warn("couldn't remove a forward from the forwards map: %s", strerror(-err));
-			goto out;
-		}
+			kept = plan->forwards[j].protocol == old->protocol &&
+			       plan->forwards[j].port == old->port;
+		if (!kept)
+			forward_store(fill, old->protocol, old->port, (struct hp_forward){});
 	}
 	err = sources_write(fill, plan);
 	if (err)
 		goto out;
 	/* Without PublicAddress the running address stays (set by set-public-ip, say). */
-	if (plan->has_public_addr)
-		pins_config_store(&fill->config->public_addr, plan->public_addr);
-	targets_drop_old(fill->config, plan->target_addrs);
+	if (plan->has_public_addr) {
+		err = flows_set_public(config, fill->fds[HP_PIN_FLOWS], plan->public_addr);
+		if (err) {
+			pr_warn("couldn't read the flows map to keep the old public address: %s",
+				strerror(-err));
+			goto out;
+		}
+	}
+	__atomic_store_n(&config->target_bits, plan->target_bits, __ATOMIC_RELEASE);
 	err = 0;
 out:
 	free(values);
@@ -228,35 +243,48 @@ out:
 
 void fill_restore(struct fill *fill)
 {
-	int fwd_fd = fill->fds[HP_PIN_FORWARDS];
+	struct hp_config *config = fill->config, *old = &fill->old_config;
 	struct hp_forward_entry *now;
 	int n;
 
 	if (!fill->written)
 		return;
-	targets_add_new(fill->config, fill->old_config.target_addrs);
-	if (!maps_read_forwards(fwd_fd, &now, &n)) {
+	__atomic_store_n(&config->target_bits, config->target_bits | old->target_bits,
+			 __ATOMIC_RELEASE);
+	if (!maps_read_forwards(fill->fds[HP_PIN_FORWARDS], &now, &n)) {
 		for (int i = 0; i < n; i++)
-			if (!old_forward(fill, &now[i].key))
-				bpf_map_delete_elem(fwd_fd, &now[i].key);
+			if (!old_forward(fill, now[i].protocol, now[i].port))
+				forward_store(fill, now[i].protocol, now[i].port, (struct hp_forward){});
 		free(now);
 	}
 	for (int i = 0; i < fill->n_old_forwards; i++)
-		if (bpf_map_update_elem(fwd_fd, &fill->old_forwards[i].key,
-					&fill->old_forwards[i].value, BPF_ANY))
-			pr_warn("couldn't restore a forward: %s", strerror(errno));
-	pins_config_store(&fill->config->public_addr, fill->old_config.public_addr);
-	targets_drop_old(fill->config, fill->old_config.target_addrs);
-	if (fill->config->sources_generation != fill->old_config.sources_generation) {
-		__u32 tried = fill->config->sources_generation;
+		forward_store(fill, fill->old_forwards[i].protocol, fill->old_forwards[i].port,
+			      fill->old_forwards[i].value);
+	pins_config_store(&config->public_addr, old->public_addr);
+	for (int i = 0; i < HP_MAX_OLD_PUBLIC; i++)
+		pins_config_store(&config->old_public_addrs[i], old->old_public_addrs[i]);
+	for (int i = 0; i < HP_FLOW_TIMEOUTS; i++)
+		pins_config_store(&config->timeouts[i], old->timeouts[i]);
+	pins_config_store(&config->refresh_jiffies, old->refresh_jiffies);
+	pins_config_store(&config->admission_rate, old->admission_rate);
+	pins_config_store(&config->admission_cap, old->admission_cap);
+	__atomic_store_n(&config->target_bits, old->target_bits, __ATOMIC_RELEASE);
+	if (config->sources_generation != old->sources_generation) {
+		__u32 tried = config->sources_generation;
 
-		pins_config_store(&fill->config->sources_generation,
-				  fill->old_config.sources_generation);
+		pins_config_store(&config->sources_generation, old->sources_generation);
 		if (tried)
 			sources_clear(fill, tried);
 	}
 }
 
+void fill_commit(struct fill *fill)
+{
+	__u32 old = fill->old_config.sources_generation;
+
+	if (old && old != fill->config->sources_generation)
+		sources_clear(fill, old);
+}
 
 int fill_begin(struct fill *fill, const int fds[HP_PIN_COUNT])
 {
@@ -266,6 +294,8 @@ int fill_begin(struct fill *fill, const int fds[HP_PIN_COUNT])
 	memcpy(fill->fds, fds, sizeof(fill->fds));
 	err = maps_read_forwards(fds[HP_PIN_FORWARDS], &fill->old_forwards,
 				 &fill->n_old_forwards);
+	if (!err)
+		err = maps_map_forwards(fds[HP_PIN_FORWARDS], &fill->forwards);
 	if (err)
 		return err;
 	err = pins_map_config(fds[HP_PIN_CONFIG], &fill->config);
@@ -279,7 +309,10 @@ void fill_end(struct fill *fill)
 {
 	if (fill->config)
 		pins_unmap_config(fill->config);
+	if (fill->forwards)
+		maps_unmap_forwards(fill->forwards);
 	free(fill->old_forwards);
 	fill->config = NULL;
+	fill->forwards = NULL;
 	fill->old_forwards = NULL;
 }

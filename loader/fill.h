@@ -19,6 +19,7 @@ struct fill {
 	int fds[HP_PIN_COUNT];		/* the instance's maps; not owned */
 	struct hp_config *config;	/* the live config map, mmapped */
 	struct hp_config old_config;
+	__u64 *forwards;		/* the live forwards array, mmapped */
 	struct hp_forward_entry *old_forwards;
 	int n_old_forwards;
 	bool written;

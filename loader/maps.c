@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -80,6 +82,88 @@ int maps_stats_zero(int fd, __u32 index)
 	if (!percpu)
 		return -ENOMEM;
 	err = bpf_map_update_elem(fd, &index, percpu, BPF_ANY);
+	free(percpu);
+	return err;
+}
+
+/* The size of the forwards array as mmap() wants it: whole pages. */
+static size_t forwards_map_len(void)
+{
+	return HP_FORWARD_SLOTS * sizeof(__u64);
+}
+
+int maps_map_forwards(int fd, __u64 **words)
+{
+	void *p = mmap(NULL, forwards_map_len(), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+
+	if (p == MAP_FAILED)
+		return -errno;
+	*words = p;
+	return 0;
+}
+
+void maps_unmap_forwards(__u64 *words)
+{
+	munmap(words, forwards_map_len());
+}
+
+int maps_read_forwards(int fd, struct hp_forward_entry **entries, int *count)
+{
+	struct hp_forward_entry *list = NULL;
+	int n = 0, cap = 0, err;
+	__u64 *words = NULL;
+
+	err = maps_map_forwards(fd, &words);
+	if (err)
+		return err;
+	for (__u32 i = 0; i < HP_FORWARD_SLOTS; i++) {
+		struct hp_forward fwd = forward_from_word(__atomic_load_n(&words[i], __ATOMIC_RELAXED));
+
+		if (!fwd.target_addr)
+			continue;
+		if (n == cap) {
+			struct hp_forward_entry *grown = realloc(list, (cap = cap ? cap * 2 : 16) *
+								 sizeof(*list));
+
+			if (!grown) {
+				free(list);
+				maps_unmap_forwards(words);
+				return -ENOMEM;
+			}
+			list = grown;
+		}
+		list[n++] = (struct hp_forward_entry){
+			.protocol = i >= 65536 ? IPPROTO_TCP : IPPROTO_UDP,
+			.port = i & 0xffff,
+			.value = fwd,
+		};
+	}
+	maps_unmap_forwards(words);
+	*entries = list;
+	*count = n;
+	return 0;
+}
+
+int maps_reasons_sum(int fd, __u64 sums[HP_REASONS])
+{
+	int ncpus = libbpf_num_possible_cpus();
+	__u64 *percpu;
+	int err = 0;
+
+	if (ncpus < 0)
+		return ncpus;
+	percpu = calloc(ncpus, sizeof(*percpu));
+	if (!percpu)
+		return -ENOMEM;
+	for (__u32 reason = 0; reason < HP_REASONS && !err; reason++) {
+		sums[reason] = 0;
+		if (bpf_map_lookup_elem(fd, &reason, percpu)) {
+			err = -errno;
+			break;
+		}
+		for (int cpu = 0; cpu < ncpus; cpu++)
+			sums[reason] += percpu[cpu];
+	}
 	free(percpu);
 	return err;
 }

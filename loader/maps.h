@@ -5,8 +5,10 @@
 
 #include "hairpin.h"
 
+/* A forward as the forwards array holds it, with the (protocol, port) of its index. */
 struct hp_forward_entry {
-	struct hp_forward_key key;
+	__u8 protocol;
+	__u16 port;		/* host order */
 	struct hp_forward value;
 };
 
@@ -27,12 +29,31 @@ struct hp_source_entry {
 int maps_read_all(int fd, __u32 key_size, __u32 value_off, __u32 entry_size, void **entries,
 		  int *count);
 
-static inline int maps_read_forwards(int fd, struct hp_forward_entry **entries, int *count)
+/*
+ * The forwards array, mmapped: HP_FORWARD_SLOTS words, one per (protocol, port), each read
+ * and written whole (see struct hp_forward). munmap with maps_unmap_forwards().
+ */
+int maps_map_forwards(int fd, __u64 **words);
+void maps_unmap_forwards(__u64 *words);
+
+static inline struct hp_forward forward_from_word(__u64 word)
 {
-	return maps_read_all(fd, sizeof(struct hp_forward_key),
-			     __builtin_offsetof(struct hp_forward_entry, value),
-			     sizeof(struct hp_forward_entry), (void **)entries, count);
+	struct hp_forward fwd;
+
+	__builtin_memcpy(&fwd, &word, sizeof(fwd));
+	return fwd;
 }
+
+static inline __u64 forward_word(struct hp_forward fwd)
+{
+	__u64 word;
+
+	__builtin_memcpy(&word, &fwd, sizeof(word));
+	return word;
+}
+
+/* Every forward in the array (target_addr != 0), in index order. -errno on failure. */
+int maps_read_forwards(int fd, struct hp_forward_entry **entries, int *count);
 
 static inline int maps_read_flows(int fd, struct hp_flow_entry **entries, int *count)
 {
@@ -54,6 +75,9 @@ static inline int maps_read_sources(int fd, struct hp_source_entry **entries, in
 			     __builtin_offsetof(struct hp_source_entry, value),
 			     sizeof(struct hp_source_entry), (void **)entries, count);
 }
+
+/* The reasons counters (enum hp_reason), each summed over every CPU. */
+int maps_reasons_sum(int fd, __u64 sums[HP_REASONS]);
 
 /* The counters of one forward, summed over every CPU. */
 int maps_stats_sum(int fd, __u32 index, struct hp_stats *sum);

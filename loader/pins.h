@@ -19,6 +19,8 @@ enum hp_pin {
 	HP_PIN_DEVICES,
 	HP_PIN_FRAGS,
 	HP_PIN_SOURCES,
+	HP_PIN_ADMISSION,
+	HP_PIN_REASONS,
 	HP_PIN_COUNT,
 };
 
@@ -56,7 +58,7 @@ void pins_unmap_config(struct hp_config *config);
  * Change one word of the live config with a single atomic store, so that no packet ever sees
  * it half written (see struct hp_config).
  */
-static inline void pins_config_store(__be32 *word, __be32 value)
+static inline void pins_config_store(__u32 *word, __u32 value)
 {
 	__atomic_store_n(word, value, __ATOMIC_RELEASE);
 }

@@ -80,20 +80,6 @@ static int plan_local_addr(const struct hp_config_file *conf, struct hp_plan *pl
 	return HP_EXIT_OK;
 }
 
-/* Add @addr to the egress prefilter's set; -1 if the set is full. */
-static int target_addrs_add(struct hp_plan *plan, __be32 addr)
-{
-	for (int i = 0; i < HP_MAX_TARGET_ADDRS; i++) {
-		if (plan->target_addrs[i] == addr)
-			return 0;
-		if (!plan->target_addrs[i]) {
-			plan->target_addrs[i] = addr;
-			return 0;
-		}
-	}
-	return -1;
-}
-
 static int plan_forwards(const struct hp_config_file *conf, struct hp_plan *plan)
 {
 	int status = HP_EXIT_OK;
@@ -104,9 +90,11 @@ static int plan_forwards(const struct hp_config_file *conf, struct hp_plan *plan
 		int line = cf->target_line ? cf->target_line : cf->line;
 		int err;
 
-		pf->key = (struct hp_forward_key){ .protocol = cf->protocol, .port = htons(cf->port) };
+		pf->protocol = cf->protocol;
+		pf->port = cf->port;
 		pf->target_addr = cf->target_addr ? cf->target_addr : plan->local_addr;
 		pf->target_port = htons(cf->target_port ? cf->target_port : cf->port);
+		pf->flags = cf->roaming ? HP_FORWARD_ROAMING : 0;
 		if (cf->target_addr) {
 			err = require_local(conf, line, "Target", pf->target_addr);
 			if (err) {
@@ -114,11 +102,7 @@ static int plan_forwards(const struct hp_config_file *conf, struct hp_plan *plan
 				continue;
 			}
 		}
-		if (target_addrs_add(plan, pf->target_addr)) {
-			pr_warn("%s:%d: more than %d distinct Target addresses", conf->path, line,
-				HP_MAX_TARGET_ADDRS);
-			status = status == HP_EXIT_SYSTEM ? status : HP_EXIT_USAGE;
-		}
+		plan->target_bits |= hp_target_bit(pf->target_addr);
 	}
 	return status;
 }
@@ -170,6 +154,9 @@ int plan_make(const struct hp_config_file *conf, struct hp_plan *plan)
 	plan->has_public_addr = conf->has_public_addr;
 	plan->public_addr = conf->public_addr;
 	plan->n_sources = conf->n_sources;
+	memcpy(plan->timeouts, conf->timeouts, sizeof(plan->timeouts));
+	plan->new_flow_rate = conf->new_flow_rate;
+	plan->new_flow_burst = conf->new_flow_burst;
 	memcpy(plan->sources, conf->sources, sizeof(conf->sources[0]) * conf->n_sources);
 
 	status = plan_devices(conf, plan);

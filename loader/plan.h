@@ -18,9 +18,11 @@ struct hp_plan_device {
 };
 
 struct hp_plan_forward {
-	struct hp_forward_key key;
+	__u8 protocol;
+	__u16 port;		/* host order */
 	__be32 target_addr;
 	__be16 target_port;
+	__u32 flags;		/* HP_FORWARD_* */
 };
 
 struct hp_plan {
@@ -35,8 +37,12 @@ struct hp_plan {
 	/* AllowedSources; n_sources 0: any source */
 	struct hp_config_source sources[HP_CONFIG_MAX_SOURCES];
 	int n_sources;
-	/* distinct target addresses, for the egress prefilter; unused slots 0 */
-	__be32 target_addrs[HP_MAX_TARGET_ADDRS];
+	/* the target prefilter's bits (hp_config.target_bits) of every forward's target */
+	__u64 target_bits;
+	/* flow timeouts, seconds, by enum hp_config_timeout */
+	__u32 timeouts[HP_TIMEOUT_COUNT];
+	__u32 new_flow_rate;	/* 0: no limit */
+	__u32 new_flow_burst;
 };
 
 /*

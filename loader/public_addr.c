@@ -7,6 +7,7 @@
 
 #include <bpf/bpf.h>
 
+#include "flows.h"
 #include "maps.h"
 #include "netdev.h"
 #include "pins.h"
@@ -33,8 +34,9 @@ static int running_devices(const char *pin_dir, char names[][IF_NAMESIZE], int *
 	return 0;
 }
 
-/* The pinned config map, locked: *lock and *fd to close. -ENOENT when none runs. */
-static int open_config(const char *pin_dir, int *lock, int *fd)
+/* The pinned config map (and flows map, if @flows_fd), locked: *lock and the fds to close.
+ * -ENOENT when none runs. */
+static int open_config(const char *pin_dir, int *lock, int *fd, int *flows_fd)
 {
 	char path[4096];
 
@@ -46,6 +48,12 @@ static int open_config(const char *pin_dir, int *lock, int *fd)
 		close(*lock);
 		return -ENOENT;
 	}
+	if (flows_fd && (pins_path(pin_dir, HP_PIN_FLOWS, path, sizeof(path)) ||
+			 (*flows_fd = bpf_obj_get(path)) < 0)) {
+		close(*fd);
+		close(*lock);
+		return -ENOENT;
+	}
 	return 0;
 }
 
@@ -54,9 +62,9 @@ int public_addr_set(const char *pin_dir, __be32 addr, __be32 *old,
 {
 	char devices[HP_MAX_DEVICES][IF_NAMESIZE];
 	struct hp_config *config;
-	int n_devices, fd, lock, err;
+	int n_devices, fd, flows_fd, lock, err;
 
-	err = open_config(pin_dir, &lock, &fd);
+	err = open_config(pin_dir, &lock, &fd, &flows_fd);
 	if (err)
 		return err;
 	/* Refused before anything changes: what no host has (a DDNS provider may serve it), and
@@ -78,9 +86,10 @@ int public_addr_set(const char *pin_dir, __be32 addr, __be32 *old,
 		goto out;
 	if (old)
 		*old = __atomic_load_n(&config->public_addr, __ATOMIC_ACQUIRE);
-	pins_config_store(&config->public_addr, addr);
+	err = flows_set_public(config, flows_fd, addr);
 	pins_unmap_config(config);
 out:
+	close(flows_fd);
 	close(fd);
 	close(lock);
 	return err;
@@ -91,7 +100,7 @@ int public_addr_get(const char *pin_dir, __be32 *addr)
 	struct hp_config *config;
 	int fd, lock, err;
 
-	err = open_config(pin_dir, &lock, &fd);
+	err = open_config(pin_dir, &lock, &fd, NULL);
 	if (err)
 		return err;
 	err = pins_map_config(fd, &config);

@@ -2,7 +2,8 @@
 /*
  * Changing the running instance's public address: what set-public-ip does once and watch does
  * whenever its source says so. One atomic store into the mmapped config map, under the pin
- * dir's lock, after the same refusals that up applies: no host's address, or one on a Device's LAN.
+ * dir's lock, after the same refusals that up applies: no host's address, or one on a Device's
+ * LAN. The address it replaces is kept for the live flows that own it (flows_set_public()).
  */
 #ifndef HP_PUBLIC_ADDR_H
 #define HP_PUBLIC_ADDR_H
@@ -16,7 +17,7 @@
  *   0         done (also when @addr was already the public address);
  *   -ENOENT   no running instance: no config map pinned there;
  *   -EINVAL   @addr refused, *why says why ("is on the LAN of Device lan0");
- *   -errno    the config map couldn't be mapped.
+ *   -errno    the config map couldn't be mapped, or the flows map read.
  * Prints nothing: the caller says what it means for it.
  */
 int public_addr_set(const char *pin_dir, __be32 addr, __be32 *old,

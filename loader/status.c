@@ -20,6 +20,7 @@
 
 #include "attach.h"
 #include "commands.h"
+#include "flows.h"
 #include "format.h"
 #include "log.h"
 #include "maps.h"
@@ -32,13 +33,37 @@ struct status {
 	int n_devices;
 	struct hp_forward_entry *forwards;
 	int n_forwards;
-	struct hp_flow_entry *flows;
+	struct hp_flow_view *flows;	/* every flow in the map; only live ones are shown */
 	int n_flows;
+	int n_live;
 	struct hp_stats *stats;		/* one per forward, summed over CPUs */
 	struct hp_source_key *sources;	/* AllowedSources of the generation in use */
 	int n_sources;
-	__u64 now_ns;			/* CLOCK_MONOTONIC, the clock of bpf_ktime_get_coarse_ns() */
+	__u64 reasons[HP_REASONS];	/* summed over CPUs */
 };
+
+/* As doc/translation.md ("Counted") and the JSON name them, by enum hp_reason. */
+static const char *const reason_names[HP_REASONS] = {
+	[HP_REASON_FLOW_REFUSED] = "flow_refused",
+	[HP_REASON_FLOWS_FULL] = "flows_full",
+	[HP_REASON_FRAGS_FULL] = "frags_full",
+	[HP_REASON_ORPHAN_FRAGMENT] = "orphan_fragment",
+	[HP_REASON_REWRITE_FAILED] = "rewrite_failed",
+	[HP_REASON_OLD_ADDRESS] = "old_address",
+	[HP_REASON_DIRECT_CLASH] = "direct_clash",
+	[HP_REASON_NOT_ALLOWED] = "not_allowed",
+};
+
+static const char *const state_names[] = {
+	[HP_FLOW_NEW] = "new",
+	[HP_FLOW_REPLIED] = "replied",
+	[HP_FLOW_CLOSING] = "closing",
+};
+
+static const char *state_name(__u8 state)
+{
+	return state < sizeof(state_names) / sizeof(state_names[0]) ? state_names[state] : "?";
+}
 
 /* Whether the programs @dev records are still the ones on the device. */
 static bool device_attached(const struct hp_device *dev)
@@ -54,9 +79,9 @@ static bool device_attached(const struct hp_device *dev)
 	return true;
 }
 
-static double idle_seconds(const struct status *st, const struct hp_flow *flow)
+static double idle_seconds(const struct status *st, const struct hp_flow_view *flow)
 {
-	return st->now_ns > flow->last_seen_ns ? (st->now_ns - flow->last_seen_ns) / 1e9 : 0;
+	return st->config.hz ? (double)flow->idle_jiffies / st->config.hz : 0;
 }
 
 static void print_text(const struct status *st)
@@ -74,6 +99,13 @@ static void print_text(const struct status *st)
 	}
 	printf("public address: %s\n",
 	       st->config.public_addr ? fmt_ip4(st->config.public_addr, a) : "none (nothing is rewritten)");
+	for (int i = 0; i < HP_MAX_OLD_PUBLIC; i++) {
+		__be32 old = st->config.old_public_addrs[i];
+
+		if (old)
+			printf("old public address: %s, owned by %d live flows\n", fmt_ip4(old, a),
+			       flows_owning(st->flows, st->n_flows, old));
+	}
 	if (st->config.sources_generation) {
 		printf("allowed sources:");
 		for (int i = 0; i < st->n_sources; i++)
@@ -87,23 +119,40 @@ static void print_text(const struct status *st)
 		const struct hp_forward_entry *f = &st->forwards[i];
 		const struct hp_stats *s = &st->stats[i];
 
-		printf("  %s %u -> %s:%u  to target: %llu packets, %llu bytes; to client: %llu packets, %llu bytes\n",
-		       fmt_protocol(f->key.protocol), ntohs(f->key.port), fmt_ip4(f->value.target_addr, a),
-		       ntohs(f->value.target_port), (unsigned long long)s->to_target_packets,
+		printf("  %s %u -> %s:%u%s  to target: %llu packets, %llu bytes; to client: %llu packets, %llu bytes\n",
+		       fmt_protocol(f->protocol), f->port, fmt_ip4(f->value.target_addr, a),
+		       ntohs(f->value.target_port),
+		       f->value.flags & HP_FORWARD_ROAMING ? " (roaming)" : "",
+		       (unsigned long long)s->to_target_packets,
 		       (unsigned long long)s->to_target_bytes,
 		       (unsigned long long)s->to_client_packets,
 		       (unsigned long long)s->to_client_bytes);
 	}
-	printf("flows: %d\n", st->n_flows);
+	printf("flows: %d live", st->n_live);
+	if (st->n_flows > st->n_live)
+		printf(" (and %d ended, left for the map to reuse)", st->n_flows - st->n_live);
+	printf("\n");
 	for (int i = 0; i < st->n_flows; i++) {
-		const struct hp_flow_entry *f = &st->flows[i];
+		const struct hp_flow_view *f = &st->flows[i];
+		const struct hp_flow_entry *e = &f->entry;
 
-		printf("  %s %s:%u -> %s:%u via %s:%u  idle %.0fs\n", fmt_protocol(f->key.protocol),
-		       fmt_ip4(f->key.client_addr, a), ntohs(f->key.client_port),
-		       fmt_ip4(f->value.public_addr, b), ntohs(f->value.public_port),
-		       fmt_ip4(f->key.target_addr, c), ntohs(f->key.target_port),
-		       idle_seconds(st, &f->value));
+		if (!f->live)
+			continue;
+		printf("  %s %s:%u -> %s:%u via %s:%u  %s, idle %.0fs%s\n",
+		       fmt_protocol(e->key.protocol), fmt_ip4(e->key.client_addr, a),
+		       ntohs(e->key.client_port), fmt_ip4(e->value.public_addr, b),
+		       ntohs(e->value.public_port), fmt_ip4(e->key.target_addr, c),
+		       ntohs(e->key.target_port), state_name(e->value.state), idle_seconds(st, f),
+		       e->value.flags & HP_FORWARD_ROAMING &&
+		       e->value.public_addr != st->config.public_addr ? ", replies roam to the public address" : "");
 	}
+	printf("not handled as usual:");
+	int shown = 0;
+	for (int r = 0; r < HP_REASONS; r++)
+		if (st->reasons[r])
+			printf("%s %s %llu", shown++ ? "," : "", reason_names[r],
+			       (unsigned long long)st->reasons[r]);
+	printf("%s\n", shown ? "" : " nothing");
 }
 
 static void json_string(const char *s)
@@ -125,10 +174,12 @@ static void json_string(const char *s)
 /*
  * The schema (documented in README.md and hairpin(8)): one object with "pin_dir", "devices"
  * [{name, ifindex, mode, attached}], "public_address" (string or null), "allowed_sources"
- * (["a.b.c.d/len", ...], or null for any source), "forwards"
- * [{protocol, port, target, target_port, to_target: {packets, bytes}, to_client: {...}}],
- * "flows" [{protocol, client, client_port, public_address, public_port, target,
- * target_port, idle_seconds}], "version" (this hairpin's). Fields are only ever added.
+ * (["a.b.c.d/len", ...], or null for any source), "old_public_addresses" [{address,
+ * live_flows}], "forwards" [{protocol, port, target, target_port, roaming, to_target:
+ * {packets, bytes}, to_client: {...}}], "flows" (live ones) [{protocol, client, client_port,
+ * public_address, public_port, target, target_port, state, roaming, idle_seconds}],
+ * "flows_ended" (ended flows the map still holds), "not_handled" {reason: packets} (doc/
+ * translation.md, "Counted"), "version" (this hairpin's). Fields are only ever added.
  */
 static void print_json(const struct status *st, const char *pin_dir)
 {
@@ -158,34 +209,55 @@ static void print_json(const struct status *st, const char *pin_dir)
 	} else {
 		printf(",\"allowed_sources\":null");
 	}
-	printf(",\"forwards\":[");
+	printf(",\"old_public_addresses\":[");
+	for (int i = 0, n = 0; i < HP_MAX_OLD_PUBLIC; i++) {
+		__be32 old = st->config.old_public_addrs[i];
+
+		if (old)
+			printf("%s{\"address\":\"%s\",\"live_flows\":%d}", n++ ? "," : "",
+			       fmt_ip4(old, a), flows_owning(st->flows, st->n_flows, old));
+	}
+	printf("],\"forwards\":[");
 	for (int i = 0; i < st->n_forwards; i++) {
 		const struct hp_forward_entry *f = &st->forwards[i];
 		const struct hp_stats *s = &st->stats[i];
 
 		printf("%s{\"protocol\":\"%s\",\"port\":%u,\"target\":\"%s\",\"target_port\":%u,"
+		       "\"roaming\":%s,"
 		       "\"to_target\":{\"packets\":%llu,\"bytes\":%llu},"
 		       "\"to_client\":{\"packets\":%llu,\"bytes\":%llu}}",
-		       i ? "," : "", fmt_protocol(f->key.protocol), ntohs(f->key.port),
+		       i ? "," : "", fmt_protocol(f->protocol), f->port,
 		       fmt_ip4(f->value.target_addr, a), ntohs(f->value.target_port),
+		       f->value.flags & HP_FORWARD_ROAMING ? "true" : "false",
 		       (unsigned long long)s->to_target_packets,
 		       (unsigned long long)s->to_target_bytes,
 		       (unsigned long long)s->to_client_packets,
 		       (unsigned long long)s->to_client_bytes);
 	}
 	printf("],\"flows\":[");
-	for (int i = 0; i < st->n_flows; i++) {
-		const struct hp_flow_entry *f = &st->flows[i];
+	for (int i = 0, n = 0; i < st->n_flows; i++) {
+		const struct hp_flow_view *f = &st->flows[i];
+		const struct hp_flow_entry *e = &f->entry;
 
+		if (!f->live)
+			continue;
 		printf("%s{\"protocol\":\"%s\",\"client\":\"%s\",\"client_port\":%u,"
 		       "\"public_address\":\"%s\",\"public_port\":%u,\"target\":\"%s\","
-		       "\"target_port\":%u,\"idle_seconds\":%.1f}",
-		       i ? "," : "", fmt_protocol(f->key.protocol), fmt_ip4(f->key.client_addr, a),
-		       ntohs(f->key.client_port), fmt_ip4(f->value.public_addr, b),
-		       ntohs(f->value.public_port), fmt_ip4(f->key.target_addr, c),
-		       ntohs(f->key.target_port), idle_seconds(st, &f->value));
+		       "\"target_port\":%u,\"state\":\"%s\",\"roaming\":%s,"
+		       "\"idle_seconds\":%.1f}",
+		       n++ ? "," : "", fmt_protocol(e->key.protocol),
+		       fmt_ip4(e->key.client_addr, a), ntohs(e->key.client_port),
+		       fmt_ip4(e->value.public_addr, b), ntohs(e->value.public_port),
+		       fmt_ip4(e->key.target_addr, c), ntohs(e->key.target_port),
+		       state_name(e->value.state),
+		       e->value.flags & HP_FORWARD_ROAMING ? "true" : "false", idle_seconds(st, f));
 	}
-	printf("]}\n");
+	printf("],\"flows_ended\":%d,\"not_handled\":{", st->n_flows - st->n_live);
+	for (int r = 0; r < HP_REASONS; r++)
+		printf("%s\"%s\":%llu", r ? "," : "", reason_names[r],
+		       (unsigned long long)st->reasons[r]);
+	printf("}");
+	printf("}\n");
 }
 
 static int status_read_sources(struct status *st, int fd)
@@ -205,21 +277,22 @@ static int status_read_sources(struct status *st, int fd)
 
 static int status_read(struct status *st, int fds[HP_PIN_COUNT])
 {
-	struct timespec ts;
 	__u32 zero = 0;
 	int err;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	st->now_ns = (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 	if (bpf_map_lookup_elem(fds[HP_PIN_CONFIG], &zero, &st->config))
 		return -errno;
 	err = maps_read_devices(fds[HP_PIN_DEVICES], &st->devices, &st->n_devices);
 	if (!err)
 		err = maps_read_forwards(fds[HP_PIN_FORWARDS], &st->forwards, &st->n_forwards);
 	if (!err)
-		err = maps_read_flows(fds[HP_PIN_FLOWS], &st->flows, &st->n_flows);
+		err = flows_read(fds[HP_PIN_FLOWS], &st->config, &st->flows, &st->n_flows);
+	if (!err)
+		err = maps_reasons_sum(fds[HP_PIN_REASONS], st->reasons);
 	if (err)
 		return err;
+	for (int i = 0; i < st->n_flows; i++)
+		st->n_live += st->flows[i].live;
 	err = status_read_sources(st, fds[HP_PIN_SOURCES]);
 	if (err)
 		return err;

@@ -25,10 +25,14 @@ static __always_inline void *ctx_data_end(void *ctx, const bool xdp)
 		   : (void *)(long)((struct __sk_buff *)ctx)->data_end;
 }
 
-/* The verdict that lets a packet go on unchanged. */
+/*
+ * The verdict that lets a packet go on. On tc it is TC_ACT_UNSPEC (tcx's TCX_NEXT), not
+ * TC_ACT_OK: the filters and tcx programs after hairpin's on the same hook still run, as they
+ * would without it; TC_ACT_OK would end the chain there.
+ */
 static __always_inline int ctx_pass(const bool xdp)
 {
-	return xdp ? XDP_PASS : TC_ACT_OK;
+	return xdp ? XDP_PASS : TC_ACT_UNSPEC;
 }
 
 /*

@@ -62,6 +62,7 @@ struct packet {
 	__sum16 l4_check;	/* the UDP or TCP checksum field as received; L4_PORTS only */
 	__u16 ip_len;		/* IPv4 total length, host order: what the counters count */
 	__u8 protocol;
+	__u8 tcp_flags;		/* TCP's FIN, SYN, RST, ACK...; 0 for UDP; L4_PORTS only */
 	bool first_fragment;
 	struct icmp_inner inner;	/* L4_ICMP_ERROR only */
 };
@@ -257,6 +258,8 @@ static __always_inline int parse_l4(void *ctx, const bool xdp, struct iphdr *iph
 	pkt->dport = ports[1];
 	pkt->l4_check = pkt->protocol == IPPROTO_UDP ? ((struct udphdr *)ports)->check
 						     : ((struct tcphdr *)ports)->check;
+	/* Byte 13 of the TCP header: CWR ECE URG ACK PSH RST SYN FIN. */
+	pkt->tcp_flags = pkt->protocol == IPPROTO_TCP ? ((__u8 *)ports)[13] : 0;
 	return L4_PORTS;
 }
 
