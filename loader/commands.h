@@ -22,5 +22,6 @@ int set_public_ip_main(int argc, char **argv, const struct hp_options *opts);
 int check_main(int argc, char **argv, const struct hp_options *opts);
 int watch_main(int argc, char **argv, const struct hp_options *opts);
 int monitor_main(int argc, char **argv, const struct hp_options *opts);
+int end_flows_main(int argc, char **argv, const struct hp_options *opts);
 
 #endif

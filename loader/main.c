@@ -54,6 +54,10 @@ static const struct {
 	  "Runs until stopped, keeping the running instance's public address current from\n"
 	  "PublicAddressFrom in CONFIG (dns:NAME, natpmp or interface:NAME). SIGHUP asks the\n"
 	  "source again at once; SIGTERM or SIGINT end it.\n" },
+	{ "end-flows", end_flows_main, "all|ADDRESS", "end every flow, or those that own ADDRESS",
+	  "Ends every tracked flow, or those that own the public address ADDRESS (an old one\n"
+	  "whose new owner should get its clients' packets now). An ended flow is translated no\n"
+	  "longer: its next packet to the current public address makes a new one.\n" },
 	{ "monitor", monitor_main, "[--count N]", "print translations as they happen",
 	  "Prints one line per translation as it happens, until interrupted or N lines. The\n"
 	  "programs report only while a monitor runs.\n" },
