@@ -36,6 +36,9 @@ $(BENCH_TOOLS): $(BENCH_BUILD)/%: $(BENCH_BUILD)/%.o
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
+# progs fills flows stamped with the kernel's jiffies, read as the loader reads them.
+$(BENCH_BUILD)/progs: $(BUILD)/loader/clock.o
+
 bench-tools: all $(BENCH_TOOLS) $(BENCH_BUILD)/bpf/null.bpf.o
 
 bench: bench-tools

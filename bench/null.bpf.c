@@ -19,10 +19,11 @@ int null_xdp(struct xdp_md *ctx)
 	return XDP_PASS;
 }
 
+/* Lets the packet go on as hairpin's tc programs do: to whatever comes next on the hook. */
 SEC("tc")
 int null_tc(struct __sk_buff *skb)
 {
-	return TC_ACT_OK;
+	return TC_ACT_UNSPEC;
 }
 
 /* Its own section name, for `tc ... bpf obj null.bpf.o sec classifier` to find it by. */

@@ -13,6 +13,7 @@
 #include <linux/ip.h>
 #include <linux/pkt_cls.h>
 #include <linux/udp.h>
+#include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 
 #include "hairpin.h"
@@ -28,9 +29,10 @@ char LICENSE[] SEC("license") = "GPL";
 
 /* As hp_forwards and hp_flows, filled by bench/progs as those are. */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, HP_MAX_FORWARDS);
-	__type(key, struct hp_forward_key);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, HP_FORWARD_SLOTS);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
 	__type(value, struct hp_forward);
 } probe_forwards SEC(".maps");
 
@@ -80,18 +82,20 @@ int probe_jiffies(struct xdp_md *ctx)
 	return XDP_PASS;
 }
 
-/* One lookup in a hash keyed as hp_forwards, for the packet's port: forward_get(). */
+/* One lookup in an array laid out as hp_forwards, for the packet's port: forward_get(). */
 SEC("xdp")
 int probe_forward_lookup(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data, *data_end = (void *)(long)ctx->data_end;
-	struct hp_forward_key key = { .protocol = IPPROTO_UDP };
 	struct headers h;
+	__u64 *entry;
+	__u32 index;
 
 	if (headers_get(data, data_end, &h))
 		return XDP_PASS;
-	key.port = h.udp->dest;
-	probe_sink = (long)bpf_map_lookup_elem(&probe_forwards, &key);
+	index = hp_forward_index(IPPROTO_UDP, bpf_ntohs(h.udp->dest));
+	entry = bpf_map_lookup_elem(&probe_forwards, &index);
+	probe_sink = entry ? *(volatile __u64 *)entry : 0;
 	return XDP_PASS;
 }
 
@@ -145,10 +149,10 @@ int probe_store_bytes(struct __sk_buff *skb)
 	__be32 addr;
 
 	if (headers_get(data, data_end, &h))
-		return TC_ACT_OK;
+		return TC_ACT_UNSPEC;
 	addr = h.iph->daddr;
 	bpf_skb_store_bytes(skb, DADDR_OFF, &addr, sizeof(addr), 0);
-	return TC_ACT_OK;
+	return TC_ACT_UNSPEC;
 }
 
 /* One bpf_l4_csum_replace() of an address, as nat_rewrite_skb() makes two. */
@@ -160,11 +164,11 @@ int probe_l4_csum(struct __sk_buff *skb)
 	__be32 addr;
 
 	if (headers_get(data, data_end, &h))
-		return TC_ACT_OK;
+		return TC_ACT_UNSPEC;
 	addr = h.iph->daddr;
 	bpf_l4_csum_replace(skb, UDP_CHECK_OFF, addr, addr,
 			    BPF_F_MARK_MANGLED_0 | BPF_F_PSEUDO_HDR | sizeof(addr));
-	return TC_ACT_OK;
+	return TC_ACT_UNSPEC;
 }
 
 /* The five helper calls of nat_rewrite_skb() for a destination, writing what is there. */
@@ -177,7 +181,7 @@ int probe_rewrite_skb(struct __sk_buff *skb)
 	__be16 port;
 
 	if (headers_get(data, data_end, &h))
-		return TC_ACT_OK;
+		return TC_ACT_UNSPEC;
 	addr = h.iph->daddr;
 	port = h.udp->dest;
 	if (bpf_skb_store_bytes(skb, DADDR_OFF, &addr, sizeof(addr), 0) ||
@@ -188,7 +192,7 @@ int probe_rewrite_skb(struct __sk_buff *skb)
 	    bpf_l4_csum_replace(skb, UDP_CHECK_OFF, port, port,
 				BPF_F_MARK_MANGLED_0 | sizeof(port)))
 		return TC_ACT_SHOT;
-	return TC_ACT_OK;
+	return TC_ACT_UNSPEC;
 }
 
 /*
@@ -211,7 +215,7 @@ int probe_rewrite_skb4(struct __sk_buff *skb)
 	__be16 port;
 
 	if (headers_get(data, data_end, &h))
-		return TC_ACT_OK;
+		return TC_ACT_UNSPEC;
 	addr = h.iph->daddr;
 	port = h.udp->dest;
 	ip.check = h.iph->check;	/* + the RFC 1624 delta of addr, 0 here */
@@ -224,5 +228,5 @@ int probe_rewrite_skb4(struct __sk_buff *skb)
 	    bpf_l4_csum_replace(skb, UDP_CHECK_OFF, port, port,
 				BPF_F_MARK_MANGLED_0 | sizeof(port)))
 		return TC_ACT_SHOT;
-	return TC_ACT_OK;
+	return TC_ACT_UNSPEC;
 }

@@ -44,6 +44,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "clock.h"
 #include "hairpin.h"
 #include "hairpin.skel.h"
 #include "bench/null.skel.h"
@@ -296,13 +297,28 @@ static void update(int fd, const void *key, const void *value, const char *what)
 
 static void forward_put(int fd, __u8 protocol, __u16 port, __be32 target, __u32 stats_index)
 {
-	struct hp_forward_key key = { .protocol = protocol, .port = htons(port) };
+	__u32 index = hp_forward_index(protocol, port);
 	struct hp_forward value = {
 		.target_addr = target, .target_port = htons(port), .stats_index = stats_index,
 	};
 
-	update(fd, &key, &value, "add a forward");
+	update(fd, &index, &value, "add a forward");
 }
+
+/* Mark (protocol, port) as a forward's target port, as `up' does. */
+static void target_port_put(int fd, __u8 protocol, __u16 port)
+{
+	__u32 index = hp_target_port_word(protocol, port);
+	__u64 word = 0;
+
+	if (bpf_map_lookup_elem(fd, &index, &word))
+		die("read the target ports");
+	word |= hp_target_port_bit(port);
+	update(fd, &index, &word, "add a target port");
+}
+
+/* The kernel's jiffies when the flows were filled: they are live, seen just now. */
+static __u64 flows_seen_at;
 
 static void flow_put(int fd, __be32 client, __u16 client_port, __be32 target, __u16 port,
 		     __u8 protocol, __u32 stats_index)
@@ -313,7 +329,7 @@ static void flow_put(int fd, __be32 client, __u16 client_port, __be32 target, __
 	};
 	struct hp_flow value = {
 		.public_addr = target, .public_port = htons(port), .stats_index = stats_index,
-		.last_seen_ns = 1,
+		.state = HP_FLOW_REPLIED, .last_seen = flows_seen_at,
 	};
 
 	update(fd, &key, &value, "add a flow");
@@ -338,10 +354,20 @@ static void config_load(struct bench_config *c, __u32 forwards, __u32 flows)
 	struct hp_config config = {
 		.public_addr = PUBLIC_ADDR,
 		/* TARGET for this host's own services, PUBLIC for the matched-path trick */
-		.target_addrs = { TARGET_ADDR, PUBLIC_ADDR },
+		.target_bits = hp_target_bit(TARGET_ADDR) | hp_target_bit(PUBLIC_ADDR),
+		.ingress_bits = hp_target_bit(TARGET_ADDR) | hp_target_bit(PUBLIC_ADDR),
+		/* Flows never end here and are refreshed no more than `up' would: once a second
+		 * at the highest HZ. No admission limit: every new flow is admitted. */
+		.refresh_jiffies = 1000,
+		.hz = 1000,
 	};
 	int fwd_fd, flow_fd;
 	__u32 zero = 0;
+
+	for (int i = 0; i < HP_FLOW_TIMEOUTS; i++)
+		config.timeouts[i] = 0x7fffffff;
+	if (clock_jiffies(&flows_seen_at))
+		die("read the kernel's jiffies");
 
 	c->skel = hairpin__open_and_load();
 	if (!c->skel)
@@ -357,6 +383,8 @@ static void config_load(struct bench_config *c, __u32 forwards, __u32 flows)
 			    2 + i);
 	forward_put(fwd_fd, IPPROTO_UDP, UDP_PORT, PUBLIC_ADDR, UDP_STATS);
 	forward_put(fwd_fd, IPPROTO_TCP, TCP_PORT, PUBLIC_ADDR, TCP_STATS);
+	target_port_put(bpf_map__fd(c->skel->maps.hp_target_ports), IPPROTO_UDP, UDP_PORT);
+	target_port_put(bpf_map__fd(c->skel->maps.hp_target_ports), IPPROTO_TCP, TCP_PORT);
 
 	/* The measured flows go in last, so that a full LRU map evicts fillers, not them. */
 	flow_fd = bpf_map__fd(c->skel->maps.hp_flows);
@@ -497,7 +525,7 @@ static bool run(const struct item *it, __u32 repeat, __u32 *ns_kernel, double *n
 			packet_names[it->packet], strerror(-err));
 		return false;
 	}
-	if (opts.retval != (is_xdp(it->prog) ? XDP_PASS : TC_ACT_OK) ||
+	if (opts.retval != (is_xdp(it->prog) ? XDP_PASS : (__u32)TC_ACT_UNSPEC) ||
 	    opts.data_size_out != p->len || memcmp(&out, &p->frame, p->len))
 		return false;
 	return !check_stats ||

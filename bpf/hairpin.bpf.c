@@ -48,6 +48,14 @@ struct {
 } hp_forwards SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, HP_TARGET_PORT_WORDS);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, __u64);
+} hp_target_ports SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, HP_MAX_FLOWS);
 	__type(key, struct hp_flow_key);
@@ -493,30 +501,6 @@ static __always_inline enum verdict ingress_icmp(void *ctx, const bool xdp,
 	return VERDICT_PASS;
 }
 
-/*
- * A client talks to a target's own address from ports that a redirected flow holds: the
- * direct conversation wins, the flow ends, and neither this packet nor its replies are
- * touched. Costs only packets addressed to a target.
- */
-static __always_inline void ingress_direct(void *ctx, const bool xdp, struct iphdr *iph,
-					   struct packet *pkt, const struct hp_config *config)
-{
-	struct hp_flow_key key;
-	struct hp_flow *flow;
-
-	/* tc behind an XDP program of this instance sees the packets XDP redirected. */
-	if (!xdp && READ_ONCE(config->ingress_overlap))
-		return;
-	if (parse_l4(ctx, xdp, iph, pkt) != L4_PORTS || pkt->first_fragment)
-		return;
-	key = flow_key(pkt->saddr, pkt->sport, pkt->daddr, pkt->dport, pkt->protocol);
-	flow = bpf_map_lookup_elem(&hp_flows, &key);
-	if (!flow || !flow_live(config, flow, pkt->protocol, bpf_jiffies64()))
-		return;
-	bpf_map_delete_elem(&hp_flows, &key);
-	reason_count(HP_REASON_DIRECT_CLASH);
-}
-
 /* Whether @addr is a public address the flows of this instance may own. */
 static __always_inline bool is_public_addr(const struct hp_config *config, __be32 public_addr,
 					   __be32 addr)
@@ -538,6 +522,41 @@ static __always_inline bool maybe_target_addr(const struct hp_config *config, __
 	return READ_ONCE(config->target_bits) & hp_target_bit(addr);
 }
 
+/* Whether (@protocol, @port) is the target port of a forward: one inlined array lookup. */
+static __always_inline bool is_target_port(__u8 protocol, __be16 port)
+{
+	__u16 host = bpf_ntohs(port);
+	__u32 index = hp_target_port_word(protocol, host);
+	__u64 *word = bpf_map_lookup_elem(&hp_target_ports, &index);
+
+	return word && (READ_ONCE(*word) & hp_target_port_bit(host));
+}
+
+/*
+ * A client talks to a target's own address from ports that a redirected flow holds: the
+ * direct conversation wins, the flow ends, and neither this packet nor its replies are
+ * touched. Costs only packets addressed to a target.
+ */
+static __always_inline void ingress_direct(void *ctx, const bool xdp, struct iphdr *iph,
+					   struct packet *pkt, const struct hp_config *config)
+{
+	struct hp_flow_key key;
+	struct hp_flow *flow;
+
+	/* tc behind an XDP program of this instance sees the packets XDP redirected. */
+	if (!xdp && READ_ONCE(config->ingress_overlap))
+		return;
+	if (parse_l4(ctx, xdp, iph, pkt) != L4_PORTS || pkt->first_fragment ||
+	    !is_target_port(pkt->protocol, pkt->dport))
+		return;
+	key = flow_key(pkt->saddr, pkt->sport, pkt->daddr, pkt->dport, pkt->protocol);
+	flow = bpf_map_lookup_elem(&hp_flows, &key);
+	if (!flow || !flow_live(config, flow, pkt->protocol, bpf_jiffies64()))
+		return;
+	bpf_map_delete_elem(&hp_flows, &key);
+	reason_count(HP_REASON_DIRECT_CLASH);
+}
+
 static __always_inline int hairpin_ingress(void *ctx, const bool xdp)
 {
 	struct hp_config *config;
@@ -554,10 +573,12 @@ static __always_inline int hairpin_ingress(void *ctx, const bool xdp)
 	config = config_get();
 	if (!config)
 		return ctx_pass(xdp);
+	/* The test that turns away almost every packet of the LAN: one load, before any other. */
+	if (!(READ_ONCE(config->ingress_bits) & hp_target_bit(iph->daddr)))
+		return ctx_pass(xdp);
 	public_addr = READ_ONCE(config->public_addr);
 	if (!public_addr)
 		return ctx_pass(xdp);
-	/* The tests that turn away almost every packet of the LAN, before any hash lookup. */
 	if (!is_public_addr(config, public_addr, iph->daddr)) {
 		if (maybe_target_addr(config, iph->daddr))
 			ingress_direct(ctx, xdp, iph, &pkt, config);
@@ -586,10 +607,14 @@ static __always_inline enum verdict egress_ports(struct __sk_buff *skb, const st
 {
 	struct hp_flow_key key = flow_key(pkt->daddr, pkt->dport, pkt->saddr, pkt->sport,
 					  pkt->protocol);
-	struct hp_flow *flow = bpf_map_lookup_elem(&hp_flows, &key);
+	struct hp_flow *flow;
 	__u64 now;
 	__be32 addr;
 
+	/* This host's own services (its DNS server's replies...) leave before the lookup. */
+	if (!is_target_port(pkt->protocol, pkt->sport))
+		return VERDICT_PASS;
+	flow = bpf_map_lookup_elem(&hp_flows, &key);
 	if (!flow)
 		return VERDICT_PASS;
 	now = bpf_jiffies64();

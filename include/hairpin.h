@@ -8,6 +8,8 @@
  *   config    ARRAY[1] of struct hp_config, mmapable: the public addresses, the target
  *             prefilter, timeouts, admission
  *   forwards  ARRAY[HP_FORWARD_SLOTS] of struct hp_forward, mmapable, by hp_forward_index()
+ *   target_ports ARRAY[HP_FORWARD_SLOTS / 64] of __u64, mmapable: bit hp_forward_index() of
+ *             every target port (protocol, port) of a forward; see hp_target_port_word()
  *   flows     LRU_HASH: struct hp_flow_key -> struct hp_flow, filled on ingress
  *   stats     PERCPU_ARRAY[HP_MAX_FORWARDS] of struct hp_stats, indexed by hp_forward.stats_index
  *   devices   HASH: ifindex -> struct hp_device, the loader's record of what it attached
@@ -72,11 +74,18 @@ struct hp_config {
 	 */
 	__u32 sources_generation;
 	/*
-	 * The target prefilter: bit (last byte of the address & 63) is set for every target
-	 * address of every forward in the forwards map. Egress turns away a packet whose source's
-	 * bit is clear before any hash lookup, and so does the "direct" rule on ingress.
+	 * The target prefilter: bit hp_target_bit() is set for every target address of every
+	 * forward in the forwards map. Egress turns away a packet whose source's bit is clear
+	 * before any hash lookup, and so does the "direct" rule on ingress.
 	 */
 	__u64 target_bits;
+	/*
+	 * Ingress's first test: the bits of public_addr, of every old_public_addrs[] and of
+	 * target_bits. A packet to an address whose bit is clear is none of hairpin's: one load
+	 * and a test for almost every packet of the LAN. Set before an address joins, cleared
+	 * after one leaves.
+	 */
+	__u64 ingress_bits;
 	/*
 	 * Translations are reported to the events ring buffer while CLOCK_MONOTONIC is before
 	 * this: `hairpin monitor` keeps pushing it a few seconds ahead, so a monitor that is
@@ -132,6 +141,22 @@ struct hp_forward {
 static inline __u32 hp_forward_index(__u8 protocol, __u16 port_host_order)
 {
 	return (protocol == 6 /* IPPROTO_TCP */ ? 65536u : 0u) + port_host_order;
+}
+
+/*
+ * The target_ports map: a bitmap of (protocol, port) laid out as the forwards array, 64 to a
+ * word. A target's packet from a port that is no forward's target port (the gateway's own DNS
+ * server's reply, say) is turned away on egress before any hash lookup.
+ */
+#define HP_TARGET_PORT_WORDS (HP_FORWARD_SLOTS / 64)
+static inline __u32 hp_target_port_word(__u8 protocol, __u16 port_host_order)
+{
+	return hp_forward_index(protocol, port_host_order) / 64;
+}
+
+static inline __u64 hp_target_port_bit(__u16 port_host_order)
+{
+	return 1ULL << (port_host_order % 64);
 }
 
 /* A redirected flow, as the target sees it: the key of both directions. */

@@ -8,11 +8,15 @@
 
 #include "clock.h"
 
-/* r0 = bpf_jiffies64(); exit. Its test run's return value is the low 32 bits. */
-static int load_jiffies_prog(void)
+/*
+ * r0 = bpf_jiffies64() >> @shift; exit. A test run's return value is 32 bits: shift 0 gives
+ * the low half, 32 the high one.
+ */
+static int load_jiffies_prog(int shift)
 {
 	const struct bpf_insn insns[] = {
 		{ .code = BPF_JMP | BPF_CALL, .imm = BPF_FUNC_jiffies64 },
+		{ .code = BPF_ALU64 | BPF_RSH | BPF_K, .dst_reg = BPF_REG_0, .imm = shift },
 		{ .code = BPF_JMP | BPF_EXIT },
 	};
 
@@ -33,14 +37,26 @@ static int run_jiffies_prog(int fd, __u32 *jiffies)
 	return 0;
 }
 
-int clock_jiffies(__u32 *jiffies)
+int clock_jiffies(__u64 *jiffies)
 {
-	int fd = load_jiffies_prog(), err;
+	int low_fd = load_jiffies_prog(0), high_fd = load_jiffies_prog(32), err = 0;
+	__u32 high, low, again;
 
-	if (fd < 0)
-		return -errno;
-	err = run_jiffies_prog(fd, jiffies);
-	close(fd);
+	if (low_fd < 0 || high_fd < 0) {
+		err = -errno;
+		goto out;
+	}
+	/* The high half again after the low one: if it moved, the low half wrapped between. */
+	do {
+		err = run_jiffies_prog(high_fd, &high) ?: run_jiffies_prog(low_fd, &low) ?:
+		      run_jiffies_prog(high_fd, &again);
+	} while (!err && high != again);
+	*jiffies = (__u64)high << 32 | low;
+out:
+	if (low_fd >= 0)
+		close(low_fd);
+	if (high_fd >= 0)
+		close(high_fd);
 	return err;
 }
 
@@ -82,7 +98,7 @@ int clock_measure_hz(__u32 *hz)
 	double t0, t1, rate, best_off = 0;
 	int fd, err;
 
-	fd = load_jiffies_prog();
+	fd = load_jiffies_prog(0);
 	if (fd < 0)
 		return -errno;
 	err = sample(fd, &start, &t0);

@@ -10,8 +10,8 @@
 
 #include <linux/types.h>
 
-/* The low 32 bits of the kernel's jiffies now: enough for idle times under 49 days. */
-int clock_jiffies(__u32 *jiffies);
+/* The kernel's jiffies now, as bpf_jiffies64() reads them. */
+int clock_jiffies(__u64 *jiffies);
 
 /* CONFIG_HZ, measured against CLOCK_MONOTONIC over about 100 ms. -errno on failure. */
 int clock_measure_hz(__u32 *hz);

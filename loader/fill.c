@@ -187,6 +187,31 @@ static int hz_ensure(struct hp_config *config)
 	return 0;
 }
 
+/* The target_ports bitmap: @plan's ports, with the old ones too while @with_old. */
+static void target_ports_write(struct fill *fill, const struct hp_plan *plan, bool with_old)
+{
+	static __u64 words[HP_TARGET_PORT_WORDS];
+
+	memset(words, 0, sizeof(words));
+	for (int i = 0; i < plan->n_forwards; i++) {
+		__u16 port = ntohs(plan->forwards[i].target_port);
+
+		words[hp_target_port_word(plan->forwards[i].protocol, port)] |=
+			hp_target_port_bit(port);
+	}
+	for (int w = 0; w < HP_TARGET_PORT_WORDS; w++)
+		pins_config_store64(&fill->target_ports[w],
+				    words[w] | (with_old ? fill->old_target_ports[w] : 0));
+}
+
+/* The target prefilter's bits; both prefilters that read them grow before and shrink after. */
+static void target_bits_write(struct fill *fill, __u64 bits)
+{
+	pins_ingress_bits_refresh(fill->config, bits);
+	pins_config_store64(&fill->config->target_bits, bits);
+	pins_ingress_bits_refresh(fill->config, 0);
+}
+
 int fill_write(struct fill *fill, const struct hp_plan *plan)
 {
 	struct hp_config *config = fill->config;
@@ -207,9 +232,9 @@ int fill_write(struct fill *fill, const struct hp_plan *plan)
 
 	fill->written = true;
 	timeouts_write(config, plan);
-	/* The prefilter covers old and new targets while the forwards change. */
-	__atomic_store_n(&config->target_bits, fill->old_config.target_bits | plan->target_bits,
-			 __ATOMIC_RELEASE);
+	/* The prefilters cover old and new targets while the forwards change. */
+	target_bits_write(fill, fill->old_config.target_bits | plan->target_bits);
+	target_ports_write(fill, plan, true);
 	for (int i = 0; i < plan->n_forwards; i++)
 		forward_store(fill, plan->forwards[i].protocol, plan->forwards[i].port, values[i]);
 	for (int i = 0; i < fill->n_old_forwards; i++) {
@@ -234,7 +259,8 @@ int fill_write(struct fill *fill, const struct hp_plan *plan)
 			goto out;
 		}
 	}
-	__atomic_store_n(&config->target_bits, plan->target_bits, __ATOMIC_RELEASE);
+	target_bits_write(fill, plan->target_bits);
+	target_ports_write(fill, plan, false);
 	err = 0;
 out:
 	free(values);
@@ -249,8 +275,10 @@ void fill_restore(struct fill *fill)
 
 	if (!fill->written)
 		return;
-	__atomic_store_n(&config->target_bits, config->target_bits | old->target_bits,
-			 __ATOMIC_RELEASE);
+	target_bits_write(fill, config->target_bits | old->target_bits);
+	for (int w = 0; w < HP_TARGET_PORT_WORDS; w++)
+		pins_config_store64(&fill->target_ports[w],
+				    fill->target_ports[w] | fill->old_target_ports[w]);
 	if (!maps_read_forwards(fill->fds[HP_PIN_FORWARDS], &now, &n)) {
 		for (int i = 0; i < n; i++)
 			if (!old_forward(fill, now[i].protocol, now[i].port))
@@ -268,7 +296,9 @@ void fill_restore(struct fill *fill)
 	pins_config_store(&config->refresh_jiffies, old->refresh_jiffies);
 	pins_config_store(&config->admission_rate, old->admission_rate);
 	pins_config_store(&config->admission_cap, old->admission_cap);
-	__atomic_store_n(&config->target_bits, old->target_bits, __ATOMIC_RELEASE);
+	target_bits_write(fill, old->target_bits);
+	for (int w = 0; w < HP_TARGET_PORT_WORDS; w++)
+		pins_config_store64(&fill->target_ports[w], fill->old_target_ports[w]);
 	if (config->sources_generation != old->sources_generation) {
 		__u32 tried = config->sources_generation;
 
@@ -296,8 +326,12 @@ int fill_begin(struct fill *fill, const int fds[HP_PIN_COUNT])
 				 &fill->n_old_forwards);
 	if (!err)
 		err = maps_map_forwards(fds[HP_PIN_FORWARDS], &fill->forwards);
+	if (!err)
+		err = maps_map_words(fds[HP_PIN_TARGET_PORTS], HP_TARGET_PORT_WORDS,
+				     &fill->target_ports);
 	if (err)
 		return err;
+	memcpy(fill->old_target_ports, fill->target_ports, sizeof(fill->old_target_ports));
 	err = pins_map_config(fds[HP_PIN_CONFIG], &fill->config);
 	if (err)
 		return err;
@@ -311,8 +345,11 @@ void fill_end(struct fill *fill)
 		pins_unmap_config(fill->config);
 	if (fill->forwards)
 		maps_unmap_forwards(fill->forwards);
+	if (fill->target_ports)
+		maps_unmap_words(fill->target_ports, HP_TARGET_PORT_WORDS);
 	free(fill->old_forwards);
 	fill->config = NULL;
 	fill->forwards = NULL;
+	fill->target_ports = NULL;
 	fill->old_forwards = NULL;
 }

@@ -20,6 +20,8 @@ struct fill {
 	struct hp_config *config;	/* the live config map, mmapped */
 	struct hp_config old_config;
 	__u64 *forwards;		/* the live forwards array, mmapped */
+	__u64 *target_ports;		/* the live target_ports bitmap, mmapped */
+	__u64 old_target_ports[HP_TARGET_PORT_WORDS];
 	struct hp_forward_entry *old_forwards;
 	int n_old_forwards;
 	bool written;

@@ -7,14 +7,14 @@
 #include "flows.h"
 #include "pins.h"
 
-/* The datapath's flow_live(), on the low 32 bits of jiffies. */
+/* The datapath's flow_live(). */
 static bool flow_live_at(const struct hp_config *config, const struct hp_flow_entry *e,
-			 __u32 now, __u32 *idle)
+			 __u64 now, __u64 *idle)
 {
 	__u32 index = hp_flow_timeout_index(e->key.protocol, e->value.state);
-	__s32 age = (__s32)(now - (__u32)e->value.last_seen);
+	__s64 age = (__s64)(now - e->value.last_seen);
 
-	*idle = age > 0 ? (__u32)age : 0;
+	*idle = age > 0 ? (__u64)age : 0;
 	return index < HP_FLOW_TIMEOUTS && age <= (__s64)config->timeouts[index];
 }
 
@@ -24,7 +24,7 @@ int flows_read(int flows_fd, const struct hp_config *config, struct hp_flow_view
 	struct hp_flow_entry *entries;
 	struct hp_flow_view *list;
 	int n, err;
-	__u32 now;
+	__u64 now;
 
 	err = clock_jiffies(&now);
 	if (err)
@@ -57,9 +57,9 @@ int flows_owning(const struct hp_flow_view *views, int count, __be32 addr)
 }
 
 /* The idle time of the most recently seen live flow that owns @addr; ~0 for none. */
-static __u32 freshest_owner(const struct hp_flow_view *views, int count, __be32 addr)
+static __u64 freshest_owner(const struct hp_flow_view *views, int count, __be32 addr)
 {
-	__u32 idle = ~0u;
+	__u64 idle = ~0ull;
 
 	for (int i = 0; i < count; i++)
 		if (views[i].live && views[i].entry.value.public_addr == addr &&
@@ -76,6 +76,7 @@ static void prune(struct hp_config *config, const struct hp_flow_view *views, in
 		if (old && !flows_owning(views, count, old))
 			pins_config_store(&config->old_public_addrs[i], 0);
 	}
+	pins_ingress_bits_refresh(config, 0);
 }
 
 int flows_prune_old(struct hp_config *config, int flows_fd)
@@ -102,7 +103,7 @@ static int free_slot(const struct hp_config *config)
 static int retire_slot(struct hp_config *config, int flows_fd, int *slot)
 {
 	struct hp_flow_view *views;
-	__u32 stalest = 0;
+	__u64 stalest = 0;
 	int n, err;
 
 	*slot = free_slot(config);
@@ -114,7 +115,7 @@ static int retire_slot(struct hp_config *config, int flows_fd, int *slot)
 	prune(config, views, n);
 	*slot = free_slot(config);
 	for (int i = 0; *slot < 0 && i < HP_MAX_OLD_PUBLIC; i++) {
-		__u32 idle = freshest_owner(views, n, config->old_public_addrs[i]);
+		__u64 idle = freshest_owner(views, n, config->old_public_addrs[i]);
 
 		if (idle >= stalest) {
 			stalest = idle;
@@ -141,10 +142,12 @@ int flows_set_public(struct hp_config *config, int flows_fd, __be32 addr)
 			return err;
 		pins_config_store(&config->old_public_addrs[slot], current);
 	}
+	pins_ingress_bits_refresh(config, addr ? hp_target_bit(addr) : 0);
 	pins_config_store(&config->public_addr, addr);
 	/* The new address is current now, no longer old; the store above came first. */
 	for (int i = 0; addr && i < HP_MAX_OLD_PUBLIC; i++)
 		if (config->old_public_addrs[i] == addr)
 			pins_config_store(&config->old_public_addrs[i], 0);
+	pins_ingress_bits_refresh(config, 0);
 	return 0;
 }

@@ -16,7 +16,7 @@
 struct hp_flow_view {
 	struct hp_flow_entry entry;
 	bool live;
-	__u32 idle_jiffies;
+	__u64 idle_jiffies;
 };
 
 /*

@@ -86,15 +86,9 @@ int maps_stats_zero(int fd, __u32 index)
 	return err;
 }
 
-/* The size of the forwards array as mmap() wants it: whole pages. */
-static size_t forwards_map_len(void)
+int maps_map_words(int fd, __u32 n_words, __u64 **words)
 {
-	return HP_FORWARD_SLOTS * sizeof(__u64);
-}
-
-int maps_map_forwards(int fd, __u64 **words)
-{
-	void *p = mmap(NULL, forwards_map_len(), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	void *p = mmap(NULL, n_words * sizeof(__u64), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 
 	if (p == MAP_FAILED)
 		return -errno;
@@ -102,9 +96,9 @@ int maps_map_forwards(int fd, __u64 **words)
 	return 0;
 }
 
-void maps_unmap_forwards(__u64 *words)
+void maps_unmap_words(__u64 *words, __u32 n_words)
 {
-	munmap(words, forwards_map_len());
+	munmap(words, n_words * sizeof(__u64));
 }
 
 int maps_read_forwards(int fd, struct hp_forward_entry **entries, int *count)

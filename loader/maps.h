@@ -30,11 +30,22 @@ int maps_read_all(int fd, __u32 key_size, __u32 value_off, __u32 entry_size, voi
 		  int *count);
 
 /*
- * The forwards array, mmapped: HP_FORWARD_SLOTS words, one per (protocol, port), each read
- * and written whole (see struct hp_forward). munmap with maps_unmap_forwards().
+ * An mmapable array of @n_words 64-bit values (the forwards array, HP_FORWARD_SLOTS words; the
+ * target_ports bitmap, HP_TARGET_PORT_WORDS), each read and written whole with one atomic
+ * access. munmap with maps_unmap_words().
  */
-int maps_map_forwards(int fd, __u64 **words);
-void maps_unmap_forwards(__u64 *words);
+int maps_map_words(int fd, __u32 n_words, __u64 **words);
+void maps_unmap_words(__u64 *words, __u32 n_words);
+
+static inline int maps_map_forwards(int fd, __u64 **words)
+{
+	return maps_map_words(fd, HP_FORWARD_SLOTS, words);
+}
+
+static inline void maps_unmap_forwards(__u64 *words)
+{
+	maps_unmap_words(words, HP_FORWARD_SLOTS);
+}
 
 static inline struct hp_forward forward_from_word(__u64 word)
 {

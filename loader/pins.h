@@ -21,6 +21,7 @@ enum hp_pin {
 	HP_PIN_SOURCES,
 	HP_PIN_ADMISSION,
 	HP_PIN_REASONS,
+	HP_PIN_TARGET_PORTS,
 	HP_PIN_COUNT,
 };
 
@@ -61,6 +62,27 @@ void pins_unmap_config(struct hp_config *config);
 static inline void pins_config_store(__u32 *word, __u32 value)
 {
 	__atomic_store_n(word, value, __ATOMIC_RELEASE);
+}
+
+static inline void pins_config_store64(__u64 *word, __u64 value)
+{
+	__atomic_store_n(word, value, __ATOMIC_RELEASE);
+}
+
+/*
+ * hp_config.ingress_bits from the addresses the config holds now, and @extra: the bits of
+ * addresses about to join, set before they do. Call again without them once addresses left.
+ */
+static inline void pins_ingress_bits_refresh(struct hp_config *config, __u64 extra)
+{
+	__u64 bits = config->target_bits | extra;
+
+	if (config->public_addr)
+		bits |= hp_target_bit(config->public_addr);
+	for (int i = 0; i < HP_MAX_OLD_PUBLIC; i++)
+		if (config->old_public_addrs[i])
+			bits |= hp_target_bit(config->old_public_addrs[i]);
+	pins_config_store64(&config->ingress_bits, bits);
 }
 
 #endif
