@@ -102,9 +102,14 @@ static void print_text(const struct status *st)
 	for (int i = 0; i < HP_MAX_OLD_PUBLIC; i++) {
 		__be32 old = st->config.old_public_addrs[i];
 
-		if (old)
-			printf("old public address: %s, owned by %d live flows\n", fmt_ip4(old, a),
-			       flows_owning(st->flows, st->n_flows, old));
+		int owners = old ? flows_owning(st->flows, st->n_flows, old) : 0;
+
+		if (owners)
+			printf("old public address: %s, owned by %d live flow%s\n", fmt_ip4(old, a),
+			       owners, owners == 1 ? "" : "s");
+		else if (old)
+			printf("old public address: %s, owned by no live flow (it leaves at the next "
+			       "change or end-flows)\n", fmt_ip4(old, a));
 	}
 	if (st->config.sources_generation) {
 		printf("allowed sources:");

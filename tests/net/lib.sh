@@ -438,8 +438,8 @@ bpffs_umount() {
 	LIB_MOUNTS=()
 }
 
-# write_config FILE MODE [PUBLIC_ADDR]: the configuration for this network, udp/51820 and
-# tcp/8080 forwarded.
+# write_config FILE MODE [PUBLIC_ADDR [ROAMING]]: the configuration for this network, udp/51820
+# (Roaming = ROAMING, default no) and tcp/8080 forwarded.
 write_config() {
 	cat >"$1" <<-EOF
 		[Interface]
@@ -450,6 +450,7 @@ write_config() {
 		[Forward]
 		Protocol = udp
 		Port = $WG_PORT
+		Roaming = ${4:-no}
 
 		[Forward]
 		Protocol = tcp
