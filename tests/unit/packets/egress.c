@@ -91,7 +91,7 @@ PACKET_TEST(egress_udp_computed_zero_sent_as_ffff, EGRESS)
 /* Target addresses are compared one by one: the last slot counts as much as the first. */
 PACKET_TEST(egress_last_target_slot_rewritten, EGRESS)
 {
-	static const __be32 targets[HP_MAX_TARGET_ADDRS] = {
+	static const __be32 targets[TEST_MAX_TARGETS] = {
 		TARGET_ADDR, IPV4(198, 51, 100, 2), IPV4(198, 51, 100, 3), OTHER_TARGET_ADDR,
 	};
 	struct forward_rule elsewhere = udp_forward;

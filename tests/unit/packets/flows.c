@@ -14,32 +14,32 @@ PACKET_TEST(flow_second_packet_keeps_flow, INGRESS)
 	struct result r;
 	__u64 t0, t1;
 
-	t0 = coarse_now_ns();
+	t0 = jiffies_now();
 	run_frame(&r, skel, INGRESS, v, &in);
-	t1 = coarse_now_ns();
+	t1 = jiffies_now();
 	expect_rewritten(v, &r, &in, NAT_DESTINATION, TARGET_ADDR, tcp_forward.target_port,
 			 "first packet");
 	if (!expect_flow(skel, &in, &tcp_forward, PUBLIC_ADDR, t0, t1, &first))
 		return;
 
 	run_frame(&r, skel, INGRESS, v, &in);
-	t1 = coarse_now_ns();
+	t1 = jiffies_now();
 	expect_rewritten(v, &r, &in, NAT_DESTINATION, TARGET_ADDR, tcp_forward.target_port,
 			 "second packet");
 	if (expect_flow(skel, &in, &tcp_forward, PUBLIC_ADDR, t0, t1, &second)) {
-		CHECK(second.last_seen_ns >= first.last_seen_ns,
-		      "last_seen_ns went back: %llu after %llu",
-		      (unsigned long long)second.last_seen_ns,
-		      (unsigned long long)first.last_seen_ns);
-		second.last_seen_ns = first.last_seen_ns;
+		CHECK(second.last_seen >= first.last_seen,
+		      "last_seen went back: %llu after %llu",
+		      (unsigned long long)second.last_seen,
+		      (unsigned long long)first.last_seen);
+		second.last_seen = first.last_seen;
 		CHECK(!memcmp(&first, &second, sizeof(first)),
-		      "second packet changed the flow beyond last_seen_ns");
+		      "second packet changed the flow beyond last_seen");
 	}
 	CHECK_EQ(count_flows(skel), 1, "flows in the map");
 	expect_stats(skel, tcp_forward.stats_index, 2, 2 * frame_ip_len(&in), 0, 0);
 }
 
-/* A flow not seen for more than a second gets last_seen_ns refreshed, and nothing else. */
+/* A flow not seen for more than a second gets last_seen refreshed, and nothing else. */
 PACKET_TEST(flow_stale_last_seen_refreshed, INGRESS)
 {
 	struct frame in = udp_to_public();
@@ -50,15 +50,15 @@ PACKET_TEST(flow_stale_last_seen_refreshed, INGRESS)
 
 	put_flow(skel, &udp_forward, CLIENT_ADDR, CLIENT_UDP_PORT, PUBLIC_ADDR);
 	get_flow(skel, &key, &before);
-	t0 = coarse_now_ns();
+	t0 = jiffies_now();
 	run_frame(&r, skel, INGRESS, v, &in);
-	t1 = coarse_now_ns();
+	t1 = jiffies_now();
 	expect_rewritten(v, &r, &in, NAT_DESTINATION, TARGET_ADDR, udp_forward.target_port,
 			 "packet of a stale flow");
 	if (expect_flow(skel, &in, &udp_forward, PUBLIC_ADDR, t0, t1, &after)) {
-		after.last_seen_ns = before.last_seen_ns;
+		after.last_seen = before.last_seen;
 		CHECK(!memcmp(&before, &after, sizeof(before)),
-		      "refresh changed the flow beyond last_seen_ns");
+		      "refresh changed the flow beyond last_seen");
 	}
 	CHECK_EQ(count_flows(skel), 1, "flows in the map");
 }
@@ -75,9 +75,9 @@ PACKET_TEST(flow_follows_forward_stats_index, INGRESS)
 	run_frame(&r, skel, INGRESS, v, &in);
 	moved.stats_index = 900;
 	set_forward(skel, &moved);
-	t0 = coarse_now_ns();
+	t0 = jiffies_now();
 	run_frame(&r, skel, INGRESS, v, &in);
-	t1 = coarse_now_ns();
+	t1 = jiffies_now();
 	expect_rewritten(v, &r, &in, NAT_DESTINATION, TARGET_ADDR, udp_forward.target_port,
 			 "after the move");
 	expect_flow(skel, &in, &moved, PUBLIC_ADDR, t0, t1, &flow);
@@ -114,9 +114,9 @@ PACKET_TEST(flow_public_addr_change, INGRESS)
 	expect_rewritten(ev, &r, &reply, NAT_SOURCE, PUBLIC_ADDR, udp_forward.port,
 			 "reply after the change, before the client dialled .8");
 
-	t0 = coarse_now_ns();
+	t0 = jiffies_now();
 	run_frame(&r, skel, INGRESS, v, &to_new);
-	t1 = coarse_now_ns();
+	t1 = jiffies_now();
 	expect_rewritten(v, &r, &to_new, NAT_DESTINATION, TARGET_ADDR, udp_forward.target_port,
 			 "to .8");
 	expect_flow(skel, &to_new, &udp_forward, PUBLIC_ADDR_NEW, t0, t1, &flow);
@@ -127,6 +127,6 @@ PACKET_TEST(flow_public_addr_change, INGRESS)
 			 "reply after the client dialled .8");
 
 	expect_ingress_untouched(v, skel, &to_old, "to .7 after the change");
-	expect_flow(skel, &to_new, &udp_forward, PUBLIC_ADDR_NEW, t0, coarse_now_ns(), &flow);
+	expect_flow(skel, &to_new, &udp_forward, PUBLIC_ADDR_NEW, t0, jiffies_now(), &flow);
 	expect_stats(skel, udp_forward.stats_index, 2, 2 * ip_len, 3, 3 * ip_len);
 }

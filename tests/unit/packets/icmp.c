@@ -536,7 +536,7 @@ PACKET_TEST(egress_icmp_error_partial_quote_rewritten, EGRESS)
  */
 PACKET_TEST(egress_icmp_error_from_other_host_address_quoted_only, EGRESS)
 {
-	static const __be32 targets[HP_MAX_TARGET_ADDRS] = { TARGET_ADDR, SECOND_TARGET_ADDR };
+	static const __be32 targets[TEST_MAX_TARGETS] = { TARGET_ADDR, SECOND_TARGET_ADDR };
 	struct frame udp = udp_to_public(), tcp = tcp_to_public();
 	struct flows_snapshot before;
 

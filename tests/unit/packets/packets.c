@@ -12,6 +12,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "clock.h"
 #include "packets.h"
 
 /* Newer than some uapi headers; the value is ABI. */
@@ -27,7 +28,7 @@ const struct forward_rule tcp_forward = {
 	.protocol = IPPROTO_TCP, .port = 443,
 	.target_addr = TARGET_ADDR, .target_port = 8443, .stats_index = 7,
 };
-const __be32 only_target[HP_MAX_TARGET_ADDRS] = { TARGET_ADDR };
+const __be32 only_target[TEST_MAX_TARGETS] = { TARGET_ADDR };
 const __u8 both_protocols[2] = { IPPROTO_UDP, IPPROTO_TCP };
 const char *const frag_names[N_FRAGS] = { "first", "middle", "last" };
 
@@ -256,7 +257,7 @@ struct frame egress_error_about(const struct frame *about, __u32 quoted)
 
 __u32 pass_verdict(enum variant v)
 {
-	return v == XDP ? XDP_PASS : TC_ACT_OK;
+	return v == XDP ? XDP_PASS : (__u32)TC_ACT_UNSPEC;
 }
 
 enum variant egress_variant(enum variant v)
@@ -297,27 +298,53 @@ void run_frame(struct result *r, struct hairpin *skel, enum hook hook, enum vari
 
 /* ---- Maps ---------------------------------------------------------------------------------- */
 
+/*
+ * The config `up` would write for this scenario: the prefilters' bits of @targets and
+ * @public_addr, and timeouts no test outlives; HZ 1000 as the refresh interval, and no limit
+ * of new flows (the tests of timeouts and admission set their own).
+ */
 bool set_config(struct hairpin *skel, __be32 public_addr, const __be32 *targets)
 {
-	struct hp_config config = { .public_addr = public_addr };
+	struct hp_config config = {
+		.public_addr = public_addr,
+		.hz = 1000,
+		.refresh_jiffies = 1000,
+	};
 	__u32 zero = 0;
 
-	memcpy(config.target_addrs, targets, sizeof(config.target_addrs));
+	for (int i = 0; i < TEST_MAX_TARGETS; i++)
+		if (targets[i])
+			config.target_bits |= hp_target_bit(targets[i]);
+	config.ingress_bits = config.target_bits | (public_addr ? hp_target_bit(public_addr) : 0);
+	for (int i = 0; i < HP_FLOW_TIMEOUTS; i++)
+		config.timeouts[i] = 3600 * 1000;
 	return CHECK(!bpf_map_update_elem(bpf_map__fd(skel->maps.hp_config), &zero, &config,
 					  BPF_ANY),
 		     "set config: %s", strerror(errno));
 }
 
+/* The forward in its slot of the forwards array, and its target port in target_ports. */
 bool set_forward(struct hairpin *skel, const struct forward_rule *rule)
 {
-	struct hp_forward_key key = { .protocol = rule->protocol, .port = htons(rule->port) };
+	__u32 index = hp_forward_index(rule->protocol, rule->port);
+	__u32 word_index = hp_target_port_word(rule->protocol, rule->target_port);
+	int ports_fd = bpf_map__fd(skel->maps.hp_target_ports);
 	struct hp_forward value = {
 		.target_addr = rule->target_addr,
 		.target_port = htons(rule->target_port),
 		.stats_index = rule->stats_index,
+		.flags = rule->flags,
 	};
+	__u64 word = 0;
 
-	return CHECK(!bpf_map_update_elem(bpf_map__fd(skel->maps.hp_forwards), &key, &value,
+	if (!CHECK(!bpf_map_lookup_elem(ports_fd, &word_index, &word), "read target_ports: %s",
+		   strerror(errno)))
+		return false;
+	word |= hp_target_port_bit(rule->target_port);
+	return CHECK(!bpf_map_update_elem(ports_fd, &word_index, &word, BPF_ANY),
+		     "add target port %u/%u: %s", rule->protocol, rule->target_port,
+		     strerror(errno)) &&
+	       CHECK(!bpf_map_update_elem(bpf_map__fd(skel->maps.hp_forwards), &index, &value,
 					  BPF_ANY),
 		     "add forward %u/%u: %s", rule->protocol, rule->port, strerror(errno));
 }
@@ -341,8 +368,10 @@ void put_flow(struct hairpin *skel, const struct forward_rule *rule, __be32 clie
 	struct hp_flow flow = {
 		.public_addr = public_addr,
 		.public_port = htons(rule->port),
+		.state = HP_FLOW_REPLIED,
+		.flags = rule->flags,
 		.stats_index = rule->stats_index,
-		.last_seen_ns = 1,
+		.last_seen = jiffies_now(),
 	};
 
 	CHECK(!bpf_map_update_elem(bpf_map__fd(skel->maps.hp_flows), &key, &flow, BPF_ANY),
@@ -423,13 +452,12 @@ void expect_maps_untouched(struct hairpin *skel, int flows_before)
 	expect_stats(skel, tcp_forward.stats_index, 0, 0, 0, 0);
 }
 
-__u64 coarse_now_ns(void)
+__u64 jiffies_now(void)
 {
-	struct timespec ts;
+	__u64 jiffies = 0;
 
-	/* bpf_ktime_get_coarse_ns() reads this clock. */
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	CHECK(!clock_jiffies(&jiffies), "read the kernel's jiffies");
+	return jiffies;
 }
 
 const char *addr_str(__be32 addr)
@@ -458,10 +486,11 @@ bool expect_flow(struct hairpin *skel, const struct frame *in,
 	CHECK_EQ(flow->stats_index, rule->stats_index, "flow stats_index");
 	CHECK_EQ(flow->pad, 0, "flow pad");
 	CHECK_EQ(flow->pad2, 0, "flow pad2");
-	CHECK(flow->last_seen_ns >= t0 && flow->last_seen_ns <= t1,
-	      "flow last_seen_ns %llu not within the run [%llu, %llu]",
-	      (unsigned long long)flow->last_seen_ns, (unsigned long long)t0,
+	CHECK(flow->last_seen >= t0 && flow->last_seen <= t1,
+	      "flow last_seen %llu not within the run [%llu, %llu]",
+	      (unsigned long long)flow->last_seen, (unsigned long long)t0,
 	      (unsigned long long)t1);
+	CHECK_EQ(flow->flags, rule->flags, "flow flags");
 	return true;
 }
 

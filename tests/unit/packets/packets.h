@@ -78,12 +78,15 @@ struct forward_rule {
 	__be32 target_addr;
 	__u16 target_port;
 	__u32 stats_index;
+	__u32 flags;		/* HP_FORWARD_* */
 };
 
 /* The target ports differ from the public ones, so that a port left unrewritten shows. */
 extern const struct forward_rule udp_forward, tcp_forward;
+/* Target addresses a test's config may list; the rest of a list are 0. */
+#define TEST_MAX_TARGETS 4
 /* This host's address as the one target address of the config. */
-extern const __be32 only_target[HP_MAX_TARGET_ADDRS];
+extern const __be32 only_target[TEST_MAX_TARGETS];
 extern const __u8 both_protocols[2];	/* IPPROTO_UDP, IPPROTO_TCP */
 
 /* Odd on purpose: the checksums must pad the last byte (RFC 1071, 4.1). */
@@ -255,7 +258,7 @@ struct frame egress_error_about(const struct frame *about, __u32 quoted);
 
 /* ---- Running the programs ------------------------------------------------------------------ */
 
-/* XDP_PASS or TC_ACT_OK. */
+/* XDP_PASS or TC_ACT_UNSPEC. */
 __u32 pass_verdict(enum variant v);
 
 /* The egress runs that go with an ingress variant: XDP has no egress hook, tc uses tc. */
@@ -303,8 +306,8 @@ void expect_stats(struct hairpin *skel, __u32 index, __u64 to_target_packets,
 /* After a packet that must be left alone: no flow recorded, nothing counted. */
 void expect_maps_untouched(struct hairpin *skel, int flows_before);
 
-/* The clock of bpf_ktime_get_coarse_ns(), for the bounds of a flow's last_seen_ns. */
-__u64 coarse_now_ns(void);
+/* The kernel's jiffies (bpf_jiffies64()), for the bounds of a flow's last_seen. */
+__u64 jiffies_now(void);
 
 /* @addr as text, in one of four static buffers: for messages. */
 const char *addr_str(__be32 addr);

@@ -64,13 +64,13 @@ static void expect_source_verdict(enum variant v, struct hairpin *skel, const st
 
 	snprintf(what, sizeof(what), "%s from %s, %s", proto_name(FRAME_IPH(in).protocol),
 		 addr_str(client), allowed ? "allowed" : "not allowed");
-	t0 = coarse_now_ns();
+	t0 = jiffies_now();
 	run_frame(&r, skel, INGRESS, v, &f);
-	t1 = coarse_now_ns();
+	t1 = jiffies_now();
 	if (allowed) {
 		expect_rewritten(v, &r, &f, NAT_DESTINATION, rule->target_addr, rule->target_port,
 				 what);
-		expect_flow(skel, &f, rule, PUBLIC_ADDR, had_flow ? before.last_seen_ns : t0, t1,
+		expect_flow(skel, &f, rule, PUBLIC_ADDR, had_flow ? before.last_seen : t0, t1,
 			    &after);
 		return;
 	}

@@ -64,11 +64,11 @@ PACKET_TEST(ingress_vlan_tagged_rewritten, INGRESS)
 				continue;
 			snprintf(what, sizeof(what), "%s behind %s", proto_name(both_protocols[p]),
 				 vlan_stacks[s].name);
-			t0 = coarse_now_ns();
+			t0 = jiffies_now();
 			expect_tagged_rewrite(v, skel, INGRESS, &in, &vlan_stacks[s],
 					      NAT_DESTINATION, rule->target_addr,
 					      rule->target_port, what);
-			t1 = coarse_now_ns();
+			t1 = jiffies_now();
 			expect_flow(skel, &in, rule, PUBLIC_ADDR, t0, t1, &flow);
 			CHECK_EQ(count_flows(skel), 1, "flows in the map");
 			expect_stats(skel, rule->stats_index, 1, frame_ip_len(&in), 0, 0);
