@@ -63,14 +63,16 @@ static struct frame udp_to_public(void)
 static int run_with_lease(struct hairpin *skel, struct bpf_program *prog, struct ring_buffer *rb,
 			  __u64 until)
 {
-	struct hp_config config = { .monitor_until_ns = until };
+	struct hp_config config = { .monitor_until_ns = until, .hz = 1000, .refresh_jiffies = 1000 };
 	struct frame f = udp_to_public(), out;
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = &f, .data_size_in = sizeof(f),
 		    .data_out = &out, .data_size_out = sizeof(out), .repeat = 1);
 	__u32 zero = 0;
 
 	inet_pton(AF_INET, "203.0.113.7", &config.public_addr);
-	inet_pton(AF_INET, "192.0.2.1", &config.target_addrs[0]);
+	config.ingress_bits = hp_target_bit(config.public_addr);
+	for (int i = 0; i < HP_FLOW_TIMEOUTS; i++)
+		config.timeouts[i] = 3600 * 1000;
 	CHECK(!bpf_map_update_elem(bpf_map__fd(skel->maps.hp_config), &zero, &config, BPF_ANY),
 	      "set config: %s", strerror(errno));
 	n_events = 0;
@@ -82,7 +84,7 @@ static int run_with_lease(struct hairpin *skel, struct bpf_program *prog, struct
 
 static void expect_events_only_under_lease(bool xdp)
 {
-	struct hp_forward_key key = { .protocol = IPPROTO_UDP, .port = htons(51820) };
+	__u32 key = hp_forward_index(IPPROTO_UDP, 51820);
 	struct hp_forward fwd = { .target_port = htons(51821), .stats_index = 3 };
 	struct hairpin *skel = hairpin__open_and_load();
 	struct ring_buffer *rb = NULL;
