@@ -148,6 +148,10 @@ int flows_set_public(struct hp_config *config, int flows_fd, __be32 addr)
 	for (int i = 0; addr && i < HP_MAX_OLD_PUBLIC; i++)
 		if (config->old_public_addrs[i] == addr)
 			pins_config_store(&config->old_public_addrs[i], 0);
-	pins_ingress_bits_refresh(config, 0);
+	/* Now that the change holds, the old addresses that no live flow owns leave: the one
+	 * just retired too, if nothing was dialled at it. A failure here leaves them for the
+	 * next change, which is harmless: they cost only packets sent to them. */
+	if (flows_prune_old(config, flows_fd))
+		pins_ingress_bits_refresh(config, 0);
 	return 0;
 }

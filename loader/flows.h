@@ -33,8 +33,9 @@ int flows_owning(const struct hp_flow_view *views, int count, __be32 addr);
  * flows_set_public() - make @addr the public address in the mmapped @config. The address it
  * replaces joins the old addresses first, so that the live flows that own it keep their
  * clients' packets; @addr leaves them. When no slot is free, old addresses that no live flow
- * owns leave first, then the one whose flows were seen least recently. -errno if the flows
- * could not be read (then nothing changed).
+ * owns leave first, then the one whose flows were seen least recently. Once the change holds,
+ * old addresses that no live flow owns leave. -errno if the flows could not be read when a
+ * slot had to be found (then nothing changed).
  */
 int flows_set_public(struct hp_config *config, int flows_fd, __be32 addr);
 
