@@ -41,24 +41,53 @@ static __always_inline __sum16 l4_check_update(__u8 protocol, __sum16 check, __u
 	return protocol == IPPROTO_UDP ? csum_apply_udp(check, delta) : csum_apply(check, delta);
 }
 
+/* What a packet's addresses and ports become: the same as before for what does not change. */
+struct nat_tuple {
+	__be32 saddr;
+	__be32 daddr;
+	__be16 sport;
+	__be16 dport;
+};
+
+/* @pkt's own tuple, to change a field or two of. */
+static __always_inline struct nat_tuple nat_tuple_of(const struct packet *pkt)
+{
+	struct nat_tuple t = {
+		.saddr = pkt->saddr, .daddr = pkt->daddr, .sport = pkt->sport, .dport = pkt->dport,
+	};
+
+	return t;
+}
+
+/* The sum of the address changes from @pkt to @to, and of the port changes. */
+static __always_inline __u32 nat_addr_delta(const struct packet *pkt, const struct nat_tuple *to)
+{
+	return csum_delta32(pkt->saddr, to->saddr) + csum_delta32(pkt->daddr, to->daddr);
+}
+
+static __always_inline __u32 nat_port_delta(const struct packet *pkt, const struct nat_tuple *to)
+{
+	return csum_delta16(pkt->sport, to->sport) + csum_delta16(pkt->dport, to->dport);
+}
+
 /*
  * XDP: compute the checksums with RFC 1624 arithmetic and write the fields. No skb exists
  * yet, so there is no checksum state to keep in step.
  */
 static __always_inline int nat_rewrite_xdp(struct xdp_md *ctx, const struct packet *pkt,
-					   enum nat_side side, __be32 addr, __be16 port)
+					   const struct nat_tuple *to)
 {
-	__be32 old_addr = side == NAT_SOURCE ? pkt->saddr : pkt->daddr;
-	__be16 old_port = side == NAT_SOURCE ? pkt->sport : pkt->dport;
-	__u32 addr_delta = csum_delta32(old_addr, addr);
+	__u32 addr_delta = nat_addr_delta(pkt, to);
 	__sum16 ip_check = csum_apply(pkt->ip_check, addr_delta);
 	__sum16 l4_check = l4_check_update(pkt->protocol, pkt->l4_check,
-					   addr_delta + csum_delta16(old_port, port));
+					   addr_delta + nat_port_delta(pkt, to));
 
-	if (ctx_store(ctx, true, ip_addr_off(pkt->l3_off, side), &addr, sizeof(addr)) ||
+	if (ctx_store(ctx, true, ip_addr_off(pkt->l3_off, NAT_SOURCE), &to->saddr, 4) ||
+	    ctx_store(ctx, true, ip_addr_off(pkt->l3_off, NAT_DESTINATION), &to->daddr, 4) ||
 	    ctx_store(ctx, true, pkt->l3_off + offsetof(struct iphdr, check), &ip_check,
 		      sizeof(ip_check)) ||
-	    ctx_store(ctx, true, port_off(pkt->l4_off, side), &port, sizeof(port)) ||
+	    ctx_store(ctx, true, port_off(pkt->l4_off, NAT_SOURCE), &to->sport, 2) ||
+	    ctx_store(ctx, true, port_off(pkt->l4_off, NAT_DESTINATION), &to->dport, 2) ||
 	    ctx_store(ctx, true, l4_csum_off(pkt), &l4_check, sizeof(l4_check)))
 		return -1;
 	return 0;
@@ -66,108 +95,140 @@ static __always_inline int nat_rewrite_xdp(struct xdp_md *ctx, const struct pack
 
 /*
  * tc: bpf_skb_store_bytes() and the L4 csum helper, because only it keeps the skb's checksum
- * state right: with CHECKSUM_PARTIAL (a reply the local stack sent with offload on) the L4
- * field holds the pseudo-header sum and only an address change may touch it; with
- * CHECKSUM_COMPLETE, skb->csum must follow the pseudo-header change (BPF_F_PSEUDO_HDR).
- * BPF_F_MARK_MANGLED_0 gives UDP its RFC 768 zero rule. A UDP checksum of 0 then stays 0 and
- * nothing in the packet offsets the port change, so with CHECKSUM_COMPLETE skb->csum has to
- * follow it (BPF_F_RECOMPUTE_CSUM); every other change is offset by a checksum field's.
- * The IPv4 checksum needs no helper: it is computed here and stored with the addresses in
- * one write (bytes 10 to 19 of the header), whose sum does not change.
+ * state right: with CHECKSUM_PARTIAL (a reply the local stack sent with offload on, a GRO
+ * packet) the L4 field holds the pseudo-header sum and only an address change may touch it;
+ * with CHECKSUM_COMPLETE, skb->csum must follow the pseudo-header change (BPF_F_PSEUDO_HDR).
+ * The helper takes each change as a precomputed sum (size 0): both addresses in one call, both
+ * ports in another. BPF_F_MARK_MANGLED_0 gives UDP its RFC 768 zero rule. A UDP checksum of 0
+ * then stays 0 and nothing in the packet offsets the port change, so with CHECKSUM_COMPLETE
+ * skb->csum has to follow it (BPF_F_RECOMPUTE_CSUM); every other change is offset by a
+ * checksum field's. The IPv4 checksum needs no helper: it is computed here and stored with the
+ * addresses in one write (bytes 10 to 19 of the header), whose sum does not change.
  */
 static __always_inline int nat_rewrite_skb(struct __sk_buff *skb, const struct packet *pkt,
-					   enum nat_side side, __be32 addr, __be16 port)
+					   const struct nat_tuple *to)
 {
-	__be32 old_addr = side == NAT_SOURCE ? pkt->saddr : pkt->daddr;
-	__be16 old_port = side == NAT_SOURCE ? pkt->sport : pkt->dport;
 	__u64 l4_flags = pkt->protocol == IPPROTO_UDP ? BPF_F_MARK_MANGLED_0 : 0;
 	__u64 port_flags = pkt->protocol == IPPROTO_UDP && !pkt->l4_check ? BPF_F_RECOMPUTE_CSUM : 0;
-	__u32 check_off = l4_csum_off(pkt);
+	__u32 addr_delta = nat_addr_delta(pkt, to), check_off = l4_csum_off(pkt);
+	struct {
+		__be16 sport;
+		__be16 dport;
+	} ports = { to->sport, to->dport };
 	struct {
 		__sum16 check;
 		__be32 saddr;
 		__be32 daddr;
 	} __attribute__((packed)) ip_tail = {
-		.check = csum_apply(pkt->ip_check, csum_delta32(old_addr, addr)),
-		.saddr = side == NAT_SOURCE ? addr : pkt->saddr,
-		.daddr = side == NAT_SOURCE ? pkt->daddr : addr,
+		.check = csum_apply(pkt->ip_check, addr_delta),
+		.saddr = to->saddr,
+		.daddr = to->daddr,
 	};
 
 	if (bpf_skb_store_bytes(skb, pkt->l3_off + offsetof(struct iphdr, check), &ip_tail,
 				sizeof(ip_tail), 0) ||
-	    bpf_l4_csum_replace(skb, check_off, old_addr, addr,
-				l4_flags | BPF_F_PSEUDO_HDR | sizeof(addr)) ||
-	    bpf_skb_store_bytes(skb, port_off(pkt->l4_off, side), &port, sizeof(port),
-				port_flags) ||
-	    bpf_l4_csum_replace(skb, check_off, old_port, port, l4_flags | sizeof(port)))
+	    bpf_l4_csum_replace(skb, check_off, 0, addr_delta, l4_flags | BPF_F_PSEUDO_HDR) ||
+	    bpf_skb_store_bytes(skb, pkt->l4_off, &ports, sizeof(ports), port_flags) ||
+	    bpf_l4_csum_replace(skb, check_off, 0, nat_port_delta(pkt, to), l4_flags))
 		return -1;
 	return 0;
 }
 
 /*
- * nat_rewrite() - set the source or destination address and port of a UDP or TCP packet.
+ * nat_rewrite_tuple() - set the addresses and ports of a UDP or TCP packet to @to.
  * @ctx, @xdp: the program's context
  * @pkt: from parse_l4() (L4_PORTS); its fields keep the old values
- * @side: which end to rewrite
- * @addr, @port: the new values, network order
  *
  * Return: 0, or -1 if the packet could not be written (an skb that could not be made
  * writable); it may then be half written, and the caller must drop it.
  * Invalidates every packet pointer.
  */
+static __always_inline int nat_rewrite_tuple(void *ctx, const bool xdp, const struct packet *pkt,
+					     const struct nat_tuple *to)
+{
+	return xdp ? nat_rewrite_xdp(ctx, pkt, to) : nat_rewrite_skb(ctx, pkt, to);
+}
+
+/*
+ * nat_rewrite() - set the source or destination address and port of a UDP or TCP packet.
+ * @side: which end to rewrite
+ * @addr, @port: the new values, network order
+ * Return and invalidation: as nat_rewrite_tuple().
+ */
 static __always_inline int nat_rewrite(void *ctx, const bool xdp, const struct packet *pkt,
 				       enum nat_side side, __be32 addr, __be16 port)
 {
-	return xdp ? nat_rewrite_xdp(ctx, pkt, side, addr, port)
-		   : nat_rewrite_skb(ctx, pkt, side, addr, port);
+	struct nat_tuple to = nat_tuple_of(pkt);
+
+	if (side == NAT_SOURCE) {
+		to.saddr = addr;
+		to.sport = port;
+	} else {
+		to.daddr = addr;
+		to.dport = port;
+	}
+	return nat_rewrite_tuple(ctx, xdp, pkt, &to);
 }
 
 /*
- * nat_rewrite_addr() - set one address of a packet whose transport header is not there (a
- * non-first fragment): only the IPv4 header checksum covers it. Fragments are never
- * CHECKSUM_PARTIAL (the stack computes the checksum before it fragments), and the new
- * checksum offsets the address change for CHECKSUM_COMPLETE.
- * Return and invalidation: as nat_rewrite().
+ * nat_rewrite_addrs() - set the addresses of a packet whose transport header is not there (a
+ * non-first fragment) or not translated (the outer header of an ICMP error): only the IPv4
+ * header checksum covers them. Fragments are never CHECKSUM_PARTIAL (the stack computes the
+ * checksum before it fragments), and the new checksum offsets the address change for
+ * CHECKSUM_COMPLETE.
+ * Return and invalidation: as nat_rewrite_tuple().
  */
+static __always_inline int nat_rewrite_addrs(void *ctx, const bool xdp, const struct packet *pkt,
+					     __be32 saddr, __be32 daddr)
+{
+	__sum16 ip_check = csum_apply(pkt->ip_check, csum_delta32(pkt->saddr, saddr) +
+							   csum_delta32(pkt->daddr, daddr));
+	struct {
+		__sum16 check;
+		__be32 saddr;
+		__be32 daddr;
+	} __attribute__((packed)) ip_tail = { .check = ip_check, .saddr = saddr, .daddr = daddr };
+
+	if (xdp)
+		return ctx_store(ctx, true, ip_addr_off(pkt->l3_off, NAT_SOURCE), &saddr, 4) ||
+		       ctx_store(ctx, true, ip_addr_off(pkt->l3_off, NAT_DESTINATION), &daddr, 4) ||
+		       ctx_store(ctx, true, pkt->l3_off + offsetof(struct iphdr, check), &ip_check,
+				 sizeof(ip_check)) ? -1 : 0;
+	return bpf_skb_store_bytes(ctx, pkt->l3_off + offsetof(struct iphdr, check), &ip_tail,
+				   sizeof(ip_tail), 0) ? -1 : 0;
+}
+
+/* nat_rewrite_addrs() of one side. */
 static __always_inline int nat_rewrite_addr(void *ctx, const bool xdp, const struct packet *pkt,
 					    enum nat_side side, __be32 addr)
 {
-	__be32 old_addr = side == NAT_SOURCE ? pkt->saddr : pkt->daddr;
-	__sum16 ip_check = csum_apply(pkt->ip_check, csum_delta32(old_addr, addr));
-
-	if (ctx_store(ctx, xdp, ip_addr_off(pkt->l3_off, side), &addr, sizeof(addr)) ||
-	    ctx_store(ctx, xdp, pkt->l3_off + offsetof(struct iphdr, check), &ip_check,
-		      sizeof(ip_check)))
-		return -1;
-	return 0;
+	return nat_rewrite_addrs(ctx, xdp, pkt, side == NAT_SOURCE ? addr : pkt->saddr,
+				 side == NAT_SOURCE ? pkt->daddr : addr);
 }
 
 /*
- * nat_icmp_error() - translate an ICMP error and the packet it carries, as the kernel's
+ * nat_icmp_error_tuple() - translate an ICMP error and the packet it carries, as the kernel's
  * nf_nat_icmp_reply_translation() does.
  * @ctx, @xdp: the program's context
  * @pkt: from parse_l4() (L4_ICMP_ERROR)
- * @outer_side: which address of the outer header to set to @outer_addr; @outer_addr 0 leaves
- *	the outer header alone
- * @inner_side: which end of the embedded packet becomes @inner_addr:@inner_port
+ * @saddr, @daddr: what the outer addresses become (the same values leave them alone)
+ * @to: what the embedded packet's addresses and ports become
  *
  * The embedded packet goes the other way: an error about a reply sent from the public
  * address has that address as its inner source. Every checksum is recomputed incrementally:
- * the inner IPv4 header's, the inner transport checksum when it is there, and the ICMP
- * checksum over every inner byte that changed. ICMP errors are built whole by the stack, never
- * CHECKSUM_PARTIAL, and all changes are offset within the packet for CHECKSUM_COMPLETE.
- * Return and invalidation: as nat_rewrite().
+ * the inner IPv4 header's, the inner transport checksum when it is there, the ICMP checksum
+ * over every inner byte that changed, and the outer IPv4 header's. ICMP errors are built whole
+ * by the stack, never CHECKSUM_PARTIAL, and all changes are offset within the packet for
+ * CHECKSUM_COMPLETE.
+ * Return and invalidation: as nat_rewrite_tuple().
  */
-static __always_inline int nat_icmp_error(void *ctx, const bool xdp, const struct packet *pkt,
-					  enum nat_side outer_side, __be32 outer_addr,
-					  enum nat_side inner_side, __be32 inner_addr,
-					  __be16 inner_port)
+static __always_inline int nat_icmp_error_tuple(void *ctx, const bool xdp,
+						const struct packet *pkt, __be32 saddr,
+						__be32 daddr, const struct nat_tuple *to)
 {
 	const struct icmp_inner *in = &pkt->inner;
-	__be32 old_inner_addr = inner_side == NAT_SOURCE ? in->saddr : in->daddr;
-	__be16 old_inner_port = inner_side == NAT_SOURCE ? in->sport : in->dport;
-	__u32 addr_delta = csum_delta32(old_inner_addr, inner_addr);
-	__u32 port_delta = csum_delta16(old_inner_port, inner_port);
+	__u32 addr_delta = csum_delta32(in->saddr, to->saddr) + csum_delta32(in->daddr, to->daddr);
+	__u32 port_delta = csum_delta16(in->sport, to->sport) + csum_delta16(in->dport, to->dport);
 	__sum16 ip_check = csum_apply(in->ip_check, addr_delta);
 	__u32 icmp_delta = addr_delta + csum_delta16(in->ip_check, ip_check) + port_delta;
 	__sum16 l4_check = 0, icmp_check;
@@ -178,12 +239,12 @@ static __always_inline int nat_icmp_error(void *ctx, const bool xdp, const struc
 	}
 	icmp_check = csum_apply(in->icmp_check, icmp_delta);
 
-	if (ctx_store(ctx, xdp, ip_addr_off(in->ip_off, inner_side), &inner_addr,
-		      sizeof(inner_addr)) ||
+	if (ctx_store(ctx, xdp, ip_addr_off(in->ip_off, NAT_SOURCE), &to->saddr, 4) ||
+	    ctx_store(ctx, xdp, ip_addr_off(in->ip_off, NAT_DESTINATION), &to->daddr, 4) ||
 	    ctx_store(ctx, xdp, in->ip_off + offsetof(struct iphdr, check), &ip_check,
 		      sizeof(ip_check)) ||
-	    ctx_store(ctx, xdp, port_off(in->l4_off, inner_side), &inner_port,
-		      sizeof(inner_port)) ||
+	    ctx_store(ctx, xdp, port_off(in->l4_off, NAT_SOURCE), &to->sport, 2) ||
+	    ctx_store(ctx, xdp, port_off(in->l4_off, NAT_DESTINATION), &to->dport, 2) ||
 	    (in->l4_check_present &&
 	     ctx_store(ctx, xdp, in->l4_off + (in->protocol == IPPROTO_UDP
 					       ? offsetof(struct udphdr, check)
@@ -192,7 +253,34 @@ static __always_inline int nat_icmp_error(void *ctx, const bool xdp, const struc
 	    ctx_store(ctx, xdp, in->icmp_off + offsetof(struct icmphdr, checksum), &icmp_check,
 		      sizeof(icmp_check)))
 		return -1;
-	return outer_addr ? nat_rewrite_addr(ctx, xdp, pkt, outer_side, outer_addr) : 0;
+	if (saddr == pkt->saddr && daddr == pkt->daddr)
+		return 0;
+	return nat_rewrite_addrs(ctx, xdp, pkt, saddr, daddr);
+}
+
+/*
+ * nat_icmp_error() - nat_icmp_error_tuple() for one end of the embedded packet and at most one
+ * outer address.
+ * @outer_side: which address of the outer header to set to @outer_addr; @outer_addr 0 leaves
+ *	the outer header alone
+ * @inner_side: which end of the embedded packet becomes @inner_addr:@inner_port
+ */
+static __always_inline int nat_icmp_error(void *ctx, const bool xdp, const struct packet *pkt,
+					  enum nat_side outer_side, __be32 outer_addr,
+					  enum nat_side inner_side, __be32 inner_addr,
+					  __be16 inner_port)
+{
+	const struct icmp_inner *in = &pkt->inner;
+	struct nat_tuple to = {
+		.saddr = inner_side == NAT_SOURCE ? inner_addr : in->saddr,
+		.daddr = inner_side == NAT_SOURCE ? in->daddr : inner_addr,
+		.sport = inner_side == NAT_SOURCE ? inner_port : in->sport,
+		.dport = inner_side == NAT_SOURCE ? in->dport : inner_port,
+	};
+	__be32 saddr = outer_addr && outer_side == NAT_SOURCE ? outer_addr : pkt->saddr;
+	__be32 daddr = outer_addr && outer_side == NAT_DESTINATION ? outer_addr : pkt->daddr;
+
+	return nat_icmp_error_tuple(ctx, xdp, pkt, saddr, daddr, &to);
 }
 
 #endif
