@@ -12,6 +12,9 @@
  *   devices   HASH: ifindex -> struct hp_device, the loader's record of what it attached
  *   frags     LRU_HASH: struct hp_frag_key -> struct hp_frag, translated first fragments
  *   sources   LPM_TRIE: struct hp_source_key -> __u32, AllowedSources by generation
+ *   monitors  ARRAY_OF_MAPS[HP_MONITOR_SLOTS] of ring buffers of struct hp_event, one per
+ *             running `hairpin monitor` (see struct hp_config); no BTF (the kernel takes none
+ *             for a map of maps), bpftool shows each slot's ring buffer id
  *
  * The rules the programs follow are in doc/translation.md.
  */
@@ -29,6 +32,8 @@
 #define HP_MAX_SOURCES 1024
 /* Distinct Target addresses; egress compares the source with each before any hash lookup. */
 #define HP_MAX_TARGET_ADDRS 4
+/* `hairpin monitor`s at once, each with a ring buffer of its own (struct hp_config). */
+#define HP_MONITOR_SLOTS 8
 
 /*
  * The one value of the config map. The map is mmapable and every field is one aligned 32-bit
@@ -47,12 +52,18 @@ struct hp_config {
 	 */
 	__u32 sources_generation;
 	/*
-	 * Translations are reported to the events ring buffer while CLOCK_MONOTONIC is before
-	 * this: `hairpin monitor` keeps pushing it a few seconds ahead, so a monitor that is
-	 * killed stops the reporting soon after, and none running costs one load per translated
-	 * packet. 0: nobody watches. One aligned 64-bit word.
+	 * `hairpin monitor`: each monitor holds one of HP_MONITOR_SLOTS slots, with a ring buffer
+	 * of its own in the monitors map. It claims a slot by a compare-and-swap of the slot's
+	 * lease (CLOCK_MONOTONIC ns; a slot whose lease has passed is free) and renews it every
+	 * second a few seconds ahead, so a monitor that is killed stops its reporting soon after.
+	 * monitor_until_ns is the latest lease of any slot (0: nobody ever watched): with nobody
+	 * watching, a translated packet pays this one load. A report that finds a slot's ring
+	 * buffer full adds one to the slot's monitor_lost, which its monitor reads and zeroes.
+	 * All aligned 64-bit words, changed atomically.
 	 */
 	__u64 monitor_until_ns;
+	__u64 monitor_lease_ns[HP_MONITOR_SLOTS];
+	__u64 monitor_lost[HP_MONITOR_SLOTS];
 };
 
 struct hp_forward_key {
@@ -146,7 +157,13 @@ enum hp_event_kind {
 	HP_EVENT_ICMP = 2,	/* an ICMP error; ports are the embedded packet's */
 };
 
-#define HP_EVENTS_SIZE (64 * 1024)
+/*
+ * The ring buffer a monitor makes for its slot: 5461 events of burst between two reads (48
+ * bytes each with the ring buffer's header). The monitors map's template for its inner maps
+ * has this size too (since Linux 5.10 the kernel takes a ring buffer of any size in its place;
+ * the unit test uses a small one).
+ */
+#define HP_MONITOR_RING_SIZE (256 * 1024)
 
 enum hp_mode {
 	HP_MODE_NONE = 0,

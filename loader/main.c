@@ -55,8 +55,10 @@ static const struct {
 	  "PublicAddressFrom in CONFIG (dns:NAME, natpmp or interface:NAME). SIGHUP asks the\n"
 	  "source again at once; SIGTERM or SIGINT end it.\n" },
 	{ "monitor", monitor_main, "[--count N]", "print translations as they happen",
-	  "Prints one line per translation as it happens, until interrupted or N lines. The\n"
-	  "programs report only while a monitor runs.\n" },
+	  "Prints one line per translation as it happens, until interrupted or N lines. Up to\n"
+	  "eight monitors run at once, each seeing every translation; one goes on across `up'\n"
+	  "and ends when `down' takes the instance away. The programs report only while a\n"
+	  "monitor runs.\n" },
 	{ "version", version_main, "", "print the version",
 	  "Prints `hairpin VERSION', as --version does.\n" },
 };

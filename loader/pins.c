@@ -26,6 +26,7 @@ const char *const hp_pin_names[HP_PIN_COUNT] = {
 	[HP_PIN_DEVICES] = "devices",
 	[HP_PIN_FRAGS] = "frags",
 	[HP_PIN_SOURCES] = "sources",
+	[HP_PIN_MONITORS] = "monitors",
 };
 
 int pins_path(const char *dir, enum hp_pin pin, char *buf, size_t len)

@@ -231,6 +231,7 @@ static int up_run(struct up *up)
 	up->maps[HP_PIN_DEVICES] = up->skel->maps.hp_devices;
 	up->maps[HP_PIN_FRAGS] = up->skel->maps.hp_frags;
 	up->maps[HP_PIN_SOURCES] = up->skel->maps.hp_sources;
+	up->maps[HP_PIN_MONITORS] = up->skel->maps.hp_monitors;
 
 	err = reuse_pinned_maps(up);
 	if (err)
