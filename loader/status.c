@@ -21,6 +21,7 @@
 #include "attach.h"
 #include "commands.h"
 #include "format.h"
+#include "json.h"
 #include "log.h"
 #include "maps.h"
 #include "pins.h"
@@ -104,22 +105,6 @@ static void print_text(const struct status *st)
 		       fmt_ip4(f->key.target_addr, c), ntohs(f->key.target_port),
 		       idle_seconds(st, &f->value));
 	}
-}
-
-static void json_string(const char *s)
-{
-	putchar('"');
-	for (; *s; s++) {
-		unsigned char ch = *s;
-
-		if (ch == '"' || ch == '\\')
-			printf("\\%c", ch);
-		else if (ch < 0x20)
-			printf("\\u%04x", ch);
-		else
-			putchar(ch);
-	}
-	putchar('"');
 }
 
 /*

@@ -159,7 +159,7 @@ check_cmd monitor_follow_up_xdp hairpin up "$TEST_DIR/xdp.conf"
 check monitor_follow_xdp_attached "native XDP is not attached to lan0" \
 	test "$(xdp_attach_mode)" = 1
 send 50
-check monitor_follow_after_mode_change "the monitor printed nothing more after up changed the mode" \
+check monitor_follow_after_mode_change "the monitor printed nothing more after a mode change" \
 	wait_events follow 150 10
 check monitor_follow_all_150 "the monitor printed other than 150 translations" exactly follow 150
 check_cmd monitor_follow_down hairpin down
@@ -227,15 +227,16 @@ while [ -z "$freed" ] && [ "$SECONDS" -le "$end" ]; do
 	grep -q "are taken" "$TEST_DIR/retry.err" || break
 	sleep 0.5
 done
-check monitor_dead_slot_freed "a killed monitor's slot did not come free: $(cat "$TEST_DIR/retry.err")" \
-	test -n "$freed"
+check monitor_dead_slot_freed \
+	"a killed monitor's slot did not come free: $(cat "$TEST_DIR/retry.err")" test -n "$freed"
 [ -n "$freed" ] && pids+=("$freed")
 check_cmd monitor_slots_down hairpin down
 ended=0
 for pid in "${pids[@]:1}"; do
 	wait_exit "$pid" 5 && [ "$EXIT_STATUS" = 0 ] && ended=$((ended + 1))
 done
-check monitor_slots_all_end "only $ended of $((${#pids[@]} - 1)) monitors ended with status 0 on down" \
+check monitor_slots_all_end \
+	"only $ended of $((${#pids[@]} - 1)) monitors ended with status 0 on down" \
 	test "$ended" -eq $((${#pids[@]} - 1))
 
 lib_finish
