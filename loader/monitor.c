@@ -22,6 +22,7 @@
 #include <getopt.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -133,18 +134,24 @@ static int slot_claim(struct monitor *mon)
 }
 
 /*
- * Give the slot back: the ring buffer leaves the map first, while the lease still keeps
- * other monitors out, so that the removal can never take a newcomer's ring buffer.
+ * Give the slot back: the ring buffer leaves the map first, while the lease (still ours, and
+ * a second from its end at least) keeps other monitors out, so that the removal can never
+ * take a newcomer's ring buffer. A lease nearer its end leaves the ring buffer in the slot
+ * for the next monitor to replace.
  */
 static void slot_release(struct monitor *mon)
 {
+	__u64 *word;
 	__u32 key = mon->slot;
 
 	if (mon->slot < 0)
 		return;
-	bpf_map_delete_elem(mon->monitors_fd, &key);
-	__atomic_compare_exchange_n(&mon->config->monitor_lease_ns[mon->slot], &mon->lease, 0,
-				    false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+	word = &mon->config->monitor_lease_ns[mon->slot];
+	if (__atomic_load_n(word, __ATOMIC_ACQUIRE) == mon->lease &&
+	    clock_ns(CLOCK_MONOTONIC) + NS_PER_SEC < mon->lease)
+		bpf_map_delete_elem(mon->monitors_fd, &key);
+	__atomic_compare_exchange_n(word, &mon->lease, 0, false, __ATOMIC_ACQ_REL,
+				    __ATOMIC_ACQUIRE);
 	mon->slot = -1;
 }
 
@@ -205,10 +212,25 @@ static bool instance_present(const struct monitor *mon)
 	return same;
 }
 
+/*
+ * Whether the reader of stdout went away (| head): a pipe's write end then polls as an error.
+ * Seen here too, not only by a write, so that a monitor with nothing to print ends as well.
+ */
+static bool reader_gone(void)
+{
+	struct pollfd pfd = { .fd = STDOUT_FILENO };
+
+	return poll(&pfd, 1, 0) == 1 && (pfd.revents & (POLLERR | POLLHUP | POLLNVAL));
+}
+
 /* Once a second: renew the lease, say what was lost, and see that the instance is there. */
 static void monitor_check(struct monitor *mon, __u64 now)
 {
 	report_lost(mon);
+	if (reader_gone()) {
+		mon->end = MONITOR_DONE;
+		return;
+	}
 	if (!instance_present(mon)) {
 		pr_info("the instance at %s went down; monitor ends", mon->pin_dir);
 		mon->end = MONITOR_INSTANCE_GONE;
@@ -278,7 +300,10 @@ static int pin_open(const struct monitor *mon, enum hp_pin pin, int *fd)
 
 	if (!err && (*fd = bpf_obj_get(path)) < 0)
 		err = -errno;
-	if (err == -ENOENT)
+	if (err == -ENOENT && pin == HP_PIN_MONITORS)
+		pr_warn("the instance at %s has no monitors map (an older hairpin brought it up: "
+			"`hairpin down', then `hairpin up')", mon->pin_dir);
+	else if (err == -ENOENT)
 		pr_warn("no running instance: nothing pinned at %s (run `hairpin up')",
 			mon->pin_dir);
 	else if (err)

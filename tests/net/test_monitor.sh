@@ -191,6 +191,11 @@ else
 fi
 kill "$lost"
 ended_with monitor_sigterm "$lost" 5 0 "SIGTERM did not end the monitor with status 0"
+# A reader that goes away (| head) ends a monitor with status 0, also with nothing to print.
+timeout 10 ip netns exec "$NS_PI" "$HAIRPIN" --pin-dir "$PIN_DIR" monitor 2>/dev/null |
+	head -n 0
+check monitor_reader_gone "the monitor did not end 0 when its reader went away: ${PIPESTATUS[0]}" \
+	test "${PIPESTATUS[0]}" = 0
 check_cmd monitor_lost_down hairpin down
 
 # --- eight slots; a killed monitor's is free once its lease runs out ---
