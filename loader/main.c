@@ -58,7 +58,7 @@ static const struct {
 	  "Prints one line per translation as it happens, until interrupted or N lines. Up to\n"
 	  "eight monitors run at once, each seeing every translation; one goes on across `up'\n"
 	  "and ends when `down' takes the instance away. The programs report only while a\n"
-	  "monitor runs.\n" },
+	  "monitor runs. --buffer-size KIB sets its ring buffer (a power of two; 256 KiB).\n" },
 	{ "version", version_main, "", "print the version",
 	  "Prints `hairpin VERSION', as --version does.\n" },
 };

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * hairpin monitor [--count N]: translations as they happen, a line each, as terse as tcpdump.
+ * hairpin monitor [--count N] [--buffer-size KIB]: translations as they happen, a line each, as
+ * terse as tcpdump.
  *
  * Every monitor gets every event: each holds one of HP_MONITOR_SLOTS slots and reads a ring
  * buffer of its own, which it puts in its slot of the pinned monitors map (a ring buffer has
@@ -75,6 +76,7 @@ struct monitor {
 	struct ring_buffer *rb;
 	int slot;		/* -1: none held */
 	__u64 lease;		/* the lease last stored in the slot */
+	__u32 ring_size;	/* bytes: a power of two, whole pages */
 
 	__u64 wall_minus_mono_ns;	/* to print an event's monotonic time as wall clock */
 	long remaining;			/* events left to print; < 0: no limit */
@@ -335,11 +337,11 @@ static int monitor_open(struct monitor *mon)
 		pr_warn("couldn't map the config map: %s", strerror(-err));
 		return err;
 	}
-	mon->ring_fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "hp_monitor", 0, 0,
-				      HP_MONITOR_RING_SIZE, NULL);
+	mon->ring_fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "hp_monitor", 0, 0, mon->ring_size,
+				      NULL);
 	if (mon->ring_fd < 0) {
 		err = -errno;
-		pr_warn("couldn't create a ring buffer of %d KiB: %s", HP_MONITOR_RING_SIZE / 1024,
+		pr_warn("couldn't create a ring buffer of %u KiB: %s", mon->ring_size / 1024,
 			strerror(errno));
 		return err;
 	}
@@ -401,12 +403,35 @@ static void monitor_loop(struct monitor *mon)
 		report_lost(mon);
 }
 
-static const char usage_line[] = "usage: hairpin monitor [--count N]";
+static const char usage_line[] = "usage: hairpin monitor [--count N] [--buffer-size KIB]";
+
+/*
+ * --buffer-size: the ring buffer in KiB, a power of two (the kernel's rule) from a page to
+ * 1 GiB. 0, or -1 when @text is not one.
+ */
+static int parse_buffer_size(const char *text, __u32 *bytes)
+{
+	long page_kib = sysconf(_SC_PAGESIZE) / 1024;
+	char *end;
+	long kib;
+
+	errno = 0;
+	kib = strtol(text, &end, 10);
+	if (errno || end == text || *end || kib < page_kib || kib > 1024 * 1024 ||
+	    (kib & (kib - 1))) {
+		pr_warn("monitor: --buffer-size is not a power of two from %ld to 1048576 (KiB): "
+			"`%s'", page_kib, text);
+		return -1;
+	}
+	*bytes = kib * 1024;
+	return 0;
+}
 
 int monitor_main(int argc, char **argv, const struct hp_options *opts)
 {
 	static const struct option long_opts[] = {
 		{ "count", required_argument, NULL, 'c' },
+		{ "buffer-size", required_argument, NULL, 'B' },
 		{},
 	};
 	struct sigaction sa = { .sa_handler = on_signal };
@@ -416,6 +441,7 @@ int monitor_main(int argc, char **argv, const struct hp_options *opts)
 		.monitors_fd = -1,
 		.ring_fd = -1,
 		.slot = -1,
+		.ring_size = HP_MONITOR_RING_SIZE,
 		.remaining = -1,
 	};
 	int c;
@@ -423,7 +449,7 @@ int monitor_main(int argc, char **argv, const struct hp_options *opts)
 	/* The dispatcher's getopt_long() has run: start over on this command's arguments. */
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:c:", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:c:B:", long_opts, NULL)) != -1) {
 		char *end;
 
 		switch (c) {
@@ -434,6 +460,10 @@ int monitor_main(int argc, char **argv, const struct hp_options *opts)
 				pr_warn("monitor: --count is not a positive number: `%s'", optarg);
 				return HP_EXIT_USAGE;
 			}
+			break;
+		case 'B':
+			if (parse_buffer_size(optarg, &mon.ring_size))
+				return HP_EXIT_USAGE;
 			break;
 		case ':':
 			pr_warn("monitor: %s needs a number (%s)", argv[optind - 1], usage_line);
