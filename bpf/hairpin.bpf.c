@@ -106,12 +106,23 @@ struct {
 	__type(value, __u64);
 } hp_reasons SEC(".maps");
 
-/* Translations as they happen, while `hairpin monitor` runs. Not pinned: monitor finds it
- * through the attached programs' maps. */
-struct {
+/*
+ * Translations as they happen, to every running `hairpin monitor`: slot i holds the ring buffer
+ * of the monitor that holds lease i in the config map (struct hp_config). Each monitor makes
+ * its own, because a ring buffer has one consumer position: two readers of one would each get
+ * part of the events. Pinned, so that a monitor keeps its slot when `up` replaces the programs.
+ */
+struct hp_monitor_ring {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, HP_EVENTS_SIZE);
-} hp_events SEC(".maps");
+	__uint(max_entries, HP_MONITOR_RING_SIZE);
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, HP_MONITOR_SLOTS);
+	__type(key, __u32);
+	__array(values, struct hp_monitor_ring);
+} hp_monitors SEC(".maps");
 
 static __always_inline struct hp_config *config_get(void)
 {
@@ -133,7 +144,7 @@ static __always_inline bool source_allowed(const struct hp_config *config, __be3
 	return !key.generation || bpf_map_lookup_elem(&hp_sources, &key);
 }
 
-/* Whether a monitor holds its lease: one load, and a clock read only while one does. */
+/* Whether any monitor holds a lease: one load, and a clock read only while one does. */
 static __always_inline bool monitoring(const struct hp_config *config)
 {
 	__u64 until = READ_ONCE(config->monitor_until_ns);
@@ -147,16 +158,19 @@ static __always_inline __u32 ctx_ifindex(void *ctx, const bool xdp)
 }
 
 /*
- * Report a translation of @pkt (or of the packet inside it, for an ICMP error) to the events
- * ring buffer. A full buffer loses the event, never the packet.
+ * Report a translation of @pkt (or of the packet inside it, for an ICMP error) to the ring
+ * buffer of every monitor whose lease runs. A full buffer loses the event, never the packet,
+ * and counts it in the slot's monitor_lost for its monitor to say so.
  */
 static __always_inline void monitor_report(void *ctx, const bool xdp, const struct packet *pkt,
 					   enum hp_direction direction, enum hp_event_kind kind,
 					   __be32 new_addr, __be16 new_port)
 {
+	struct hp_config *config = config_get();
 	bool icmp = kind == HP_EVENT_ICMP;
+	__u64 now = bpf_ktime_get_coarse_ns();
 	struct hp_event event = {
-		.time_ns = bpf_ktime_get_coarse_ns(),
+		.time_ns = now,
 		.ifindex = ctx_ifindex(ctx, xdp),
 		.direction = direction,
 		.protocol = icmp ? pkt->inner.protocol : pkt->protocol,
@@ -169,7 +183,21 @@ static __always_inline void monitor_report(void *ctx, const bool xdp, const stru
 		.new_port = new_port,
 	};
 
-	bpf_ringbuf_output(&hp_events, &event, sizeof(event), 0);
+	if (!config)
+		return;
+	/* Unrolled, as every loop here: each slot's index is a constant the verifier knows. */
+#pragma unroll
+	for (__u32 slot = 0; slot < HP_MONITOR_SLOTS; slot++) {
+		__u32 key = slot;
+		void *ring;
+
+		if (now >= READ_ONCE(config->monitor_lease_ns[slot]))
+			continue;
+		/* NULL between a monitor's claim of the slot and its ring buffer's arrival. */
+		ring = bpf_map_lookup_elem(&hp_monitors, &key);
+		if (ring && bpf_ringbuf_output(ring, &event, sizeof(event), 0))
+			__sync_fetch_and_add(&config->monitor_lost[slot], 1);
+	}
 }
 
 static __always_inline void reason_count(enum hp_reason reason)

@@ -17,6 +17,9 @@
  *   sources   LPM_TRIE: struct hp_source_key -> __u32, AllowedSources by generation
  *   admission LRU_HASH: client address -> struct hp_admission, new flows per client
  *   reasons   PERCPU_ARRAY[HP_REASONS] of __u64: packets not handled as usual, by reason
+ *   monitors  ARRAY_OF_MAPS[HP_MONITOR_SLOTS] of ring buffers of struct hp_event, one per
+ *             running `hairpin monitor` (see struct hp_config); no BTF (the kernel takes none
+ *             for a map of maps), bpftool shows each slot's ring buffer id
  *
  * The rules the programs follow are in doc/translation.md.
  */
@@ -52,6 +55,8 @@ static inline __u32 hp_flow_timeout_index(__u8 protocol, __u8 state)
 {
 	return (protocol == 6 /* IPPROTO_TCP */ ? 4u : 0u) + (state & 3u);
 }
+/* `hairpin monitor`s at once, each with a ring buffer of its own (struct hp_config). */
+#define HP_MONITOR_SLOTS 8
 
 /*
  * The one value of the config map. The map is mmapable and every field is one aligned word:
@@ -87,12 +92,18 @@ struct hp_config {
 	 */
 	__u64 ingress_bits;
 	/*
-	 * Translations are reported to the events ring buffer while CLOCK_MONOTONIC is before
-	 * this: `hairpin monitor` keeps pushing it a few seconds ahead, so a monitor that is
-	 * killed stops the reporting soon after, and none running costs one load per translated
-	 * packet. 0: nobody watches. One aligned 64-bit word.
+	 * `hairpin monitor`: each monitor holds one of HP_MONITOR_SLOTS slots, with a ring buffer
+	 * of its own in the monitors map. It claims a slot by a compare-and-swap of the slot's
+	 * lease (CLOCK_MONOTONIC ns; a slot whose lease has passed is free) and renews it every
+	 * second a few seconds ahead, so a monitor that is killed stops its reporting soon after.
+	 * monitor_until_ns is the latest lease of any slot (0: nobody ever watched): with nobody
+	 * watching, a translated packet pays this one load. A report that finds a slot's ring
+	 * buffer full adds one to the slot's monitor_lost, which its monitor reads and zeroes.
+	 * All aligned 64-bit words, changed atomically.
 	 */
 	__u64 monitor_until_ns;
+	__u64 monitor_lease_ns[HP_MONITOR_SLOTS];
+	__u64 monitor_lost[HP_MONITOR_SLOTS];
 	/* How long a flow may stay idle, in jiffies, by hp_flow_timeout_index(). */
 	__u32 timeouts[HP_FLOW_TIMEOUTS];
 	/* How stale a flow's last_seen may get before a packet writes it, in jiffies. */
@@ -261,7 +272,13 @@ enum hp_event_kind {
 	HP_EVENT_ICMP = 2,	/* an ICMP error; ports are the embedded packet's */
 };
 
-#define HP_EVENTS_SIZE (64 * 1024)
+/*
+ * The ring buffer a monitor makes for its slot: 5461 events of burst between two reads (48
+ * bytes each with the ring buffer's header). The monitors map's template for its inner maps
+ * has this size too (since Linux 5.10 the kernel takes a ring buffer of any size in its place;
+ * the unit test uses a small one).
+ */
+#define HP_MONITOR_RING_SIZE (256 * 1024)
 
 enum hp_mode {
 	HP_MODE_NONE = 0,

@@ -8,19 +8,22 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
+#include <sys/stat.h>
 
 #include "config.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-/* Longest piece of input quoted in a message; a line may be megabytes long. */
-#define QUOTE_MAX 200
+/* Longest quote in a message, in characters once escaped; a line may be megabytes long. */
+#define QUOTE_MAX (HP_CONFIG_QUOTE_SIZE - sizeof("..."))
 
 enum config_section_id {
 	SECTION_NONE = 0,	/* before the first header: no key may appear */
@@ -100,14 +103,65 @@ static bool span_is(struct span t, const char *word)
 }
 
 /*
+ * @t as a message may quote it: every byte but printable ASCII escaped (\t, \n, \r, \0, \\,
+ * else \xHH), so that a quote can neither move the terminal's cursor nor start a line of its
+ * own, and shows exactly the bytes that are there. Cut to QUOTE_MAX characters and "...".
+ */
+static const char *span_quote(struct span t, char buf[HP_CONFIG_QUOTE_SIZE])
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t in = 0, out = 0;
+
+	for (; in < t.len; in++) {
+		unsigned char c = t.s[in];
+		char esc[5] = { '\\', 0, 0, 0, 0 };
+		size_t n = 2;
+
+		if (c == '\t')
+			esc[1] = 't';
+		else if (c == '\n')
+			esc[1] = 'n';
+		else if (c == '\r')
+			esc[1] = 'r';
+		else if (c == '\0')
+			esc[1] = '0';
+		else if (c == '\\')
+			esc[1] = '\\';
+		else if (c < 0x20 || c > 0x7e) {
+			esc[1] = 'x';
+			esc[2] = hex[c >> 4];
+			esc[3] = hex[c & 0xf];
+			n = 4;
+		} else {
+			esc[0] = c;
+			n = 1;
+		}
+		if (out + n > QUOTE_MAX)
+			break;
+		memcpy(buf + out, esc, n);
+		out += n;
+	}
+	if (in < t.len) {
+		memcpy(buf + out, "...", 3);
+		out += 3;
+	}
+	buf[out] = '\0';
+	return buf;
+}
+
+const char *config_quote(const char *text, char buf[HP_CONFIG_QUOTE_SIZE])
+{
+	return span_quote(span_str(text), buf);
+}
+
+/*
  * Write conf->error as "FILE:LINE: what: `text'" and return -1. Line 0 leaves out ":LINE" and
  * no_text the quote, for what only the whole file can tell.
  */
 static int __attribute__((format(printf, 4, 5)))
 config_error(struct hp_config_file *conf, int line, struct span text, const char *fmt, ...)
 {
-	char what[256], where[16] = "";
-	int quoted = text.len > QUOTE_MAX ? QUOTE_MAX : (int)text.len;
+	char what[256], where[16] = "", quote[HP_CONFIG_QUOTE_SIZE];
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -116,8 +170,8 @@ config_error(struct hp_config_file *conf, int line, struct span text, const char
 	if (line > 0)
 		snprintf(where, sizeof(where), ":%d", line);
 	if (text.s)
-		snprintf(conf->error, sizeof(conf->error), "%s%s: %s: `%.*s%s'", conf->path, where,
-			 what, quoted, text.s, text.len > QUOTE_MAX ? "..." : "");
+		snprintf(conf->error, sizeof(conf->error), "%s%s: %s: `%s'", conf->path, where,
+			 what, span_quote(text, quote));
 	else
 		snprintf(conf->error, sizeof(conf->error), "%s%s: %s", conf->path, where, what);
 	return -1;
@@ -808,47 +862,124 @@ int config_finish(struct hp_config_file *conf)
 	return check_forwards(conf);
 }
 
-/* getline() reads NULs that config_line() would take for the end of the line: refuse them. */
-static int nul_error(struct hp_config_file *conf, const char *line)
+/*
+ * A line with a NUL byte, which config_line() would take for the line's end: refused, quoted
+ * up to the NUL (shown as \0).
+ */
+static int nul_error(struct hp_config_file *conf, struct span line)
 {
-	char quote[QUOTE_MAX + 3];
-	struct span before = span_trim(span_str(line));
+	const char *nul = memchr(line.s, '\0', line.len);
+	struct span before = span_trim(span_make(line.s, nul - line.s));
 
-	if (before.len > QUOTE_MAX)
-		before.len = QUOTE_MAX;
-	memcpy(quote, before.s, before.len);
-	memcpy(quote + before.len, "\\0", 3);
-	return config_error(conf, conf->lineno, span_str(quote), "line contains a NUL byte");
+	return config_error(conf, conf->lineno, span_make(before.s, nul + 1 - before.s),
+			    "line contains a NUL byte");
+}
+
+static const char *file_kind(mode_t mode)
+{
+	switch (mode & S_IFMT) {
+	case S_IFDIR:
+		return "a directory";
+	case S_IFIFO:
+		return "a FIFO";
+	case S_IFCHR:
+		return "a character device";
+	case S_IFBLK:
+		return "a block device";
+	case S_IFSOCK:
+		return "a socket";
+	default:
+		return "not a file";
+	}
+}
+
+/*
+ * The whole file into a malloc()ed, NUL-terminated buffer, refusing what is not a regular file
+ * or is larger than HP_CONFIG_MAX_SIZE. The type is looked at before the open, so that opening
+ * a device has no effect on it, and again after (O_NONBLOCK: a FIFO put in its place meanwhile
+ * must not block the open); the size is checked before the read, and the read is bounded, for
+ * files whose size stat() does not know (/proc) or that grow. -1 with the error set.
+ */
+static int config_read(struct hp_config_file *conf, const char *path, char **text, size_t *len)
+{
+	struct stat st;
+	size_t size = 0;
+	int fd, err = 0;
+	char *buf;
+
+	if (stat(path, &st))
+		return config_error(conf, 0, no_text, "cannot read: %s", strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return config_error(conf, 0, no_text, "not a regular file (%s)",
+				    file_kind(st.st_mode));
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return config_error(conf, 0, no_text, "cannot read: %s", strerror(errno));
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return config_error(conf, 0, no_text, "not a regular file (%s)",
+				    file_kind(st.st_mode));
+	}
+	if (st.st_size > HP_CONFIG_MAX_SIZE) {
+		close(fd);
+		return config_error(conf, 0, no_text, "is larger than %d KiB (%lld bytes)",
+				    HP_CONFIG_MAX_SIZE / 1024, (long long)st.st_size);
+	}
+	/* Pages that the read does not reach are never touched. One byte past the limit tells
+	 * a file that is too large; one more holds the terminating NUL. */
+	buf = malloc(HP_CONFIG_MAX_SIZE + 2);
+	if (!buf)
+		err = ENOMEM;
+	while (!err && size <= HP_CONFIG_MAX_SIZE) {
+		ssize_t n = read(fd, buf + size, HP_CONFIG_MAX_SIZE + 1 - size);
+
+		if (n < 0 && errno != EINTR)
+			err = errno;
+		else if (n == 0)
+			break;
+		else if (n > 0)
+			size += n;
+	}
+	close(fd);
+	if (!err && size > HP_CONFIG_MAX_SIZE) {
+		free(buf);
+		return config_error(conf, 0, no_text, "is larger than %d KiB",
+				    HP_CONFIG_MAX_SIZE / 1024);
+	}
+	if (err) {
+		free(buf);
+		return config_error(conf, 0, no_text, "cannot read: %s", strerror(err));
+	}
+	buf[size] = '\0';
+	*text = buf;
+	*len = size;
+	return 0;
 }
 
 int config_load(struct hp_config_file *conf, const char *path)
 {
-	char *line = NULL;
-	size_t size = 0;
-	ssize_t len;
+	size_t len = 0, off = 0;
+	char *text = NULL;
 	int err = 0;
-	FILE *f;
 
 	config_init(conf, path);
-	f = fopen(path, "re");
-	if (!f)
-		return config_error(conf, 0, no_text, "cannot read: %s", strerror(errno));
-	while ((len = getline(&line, &size, f)) >= 0) {
-		if (memchr(line, '\0', len)) {
+	if (config_read(conf, path, &text, &len))
+		return -1;
+	while (!err && off < len) {
+		char *nl = memchr(text + off, '\n', len - off);
+		struct span line = span_make(text + off, (nl ? nl - text : (long)len) - off);
+
+		off += line.len + 1;
+		if (memchr(line.s, '\0', line.len)) {
 			if (conf->lineno < INT_MAX)
 				conf->lineno++;
 			err = nul_error(conf, line);
 			break;
 		}
-		err = config_line(conf, line);
-		if (err)
-			break;
+		text[off - 1] = '\0';	/* the newline, or the buffer's own terminator */
+		err = config_line(conf, line.s);
 	}
-	/* getline() returns -1 both at the end and on a read error (EISDIR for a directory). */
-	if (!err && !feof(f))
-		err = config_error(conf, 0, no_text, "cannot read: %s", strerror(errno ?: EIO));
-	free(line);
-	fclose(f);
+	free(text);
 	return err ? err : config_finish(conf);
 }
 

@@ -18,6 +18,10 @@
 
 #define HP_DEFAULT_CONFIG "/etc/hairpin/hairpin.conf"
 #define HP_CONFIG_ERROR_LEN 512
+/* A configuration is a regular file of at most this many bytes (1024 forwards take 60 KiB). */
+#define HP_CONFIG_MAX_SIZE (1024 * 1024)
+/* Room for a quote of config text in a message, escaped (config_quote()). */
+#define HP_CONFIG_QUOTE_SIZE 204
 
 enum hp_config_mode {
 	HP_CONFIG_MODE_AUTO = 0,
@@ -124,8 +128,18 @@ void config_init(struct hp_config_file *conf, const char *path);
 int config_line(struct hp_config_file *conf, const char *line);
 /* Check what only the whole file can tell (required keys, at least one [Forward]). */
 int config_finish(struct hp_config_file *conf);
-/* All three over a file. -1 with conf->error set, also when the file can't be read. */
+/*
+ * All three over a file. -1 with conf->error set, also when the file can't be read, is not a
+ * regular file (a FIFO, a device, a directory) or is larger than HP_CONFIG_MAX_SIZE.
+ */
 int config_load(struct hp_config_file *conf, const char *path);
+
+/*
+ * @text as a message quotes config text, into @buf: every byte but printable ASCII escaped
+ * (\t, \n, \x1b, ...), so that a message can neither move the cursor nor forge a line, and
+ * cut to fit with "...". Every `%s' of config text goes through it.
+ */
+const char *config_quote(const char *text, char buf[HP_CONFIG_QUOTE_SIZE]);
 
 const char *config_mode_name(enum hp_config_mode mode);
 /* "UDPTimeout", ..., as the file spells the key of @timeout. */

@@ -59,8 +59,10 @@ static const struct {
 	  "whose new owner should get its clients' packets now). An ended flow is translated no\n"
 	  "longer: its next packet to the current public address makes a new one.\n" },
 	{ "monitor", monitor_main, "[--count N]", "print translations as they happen",
-	  "Prints one line per translation as it happens, until interrupted or N lines. The\n"
-	  "programs report only while a monitor runs.\n" },
+	  "Prints one line per translation as it happens, until interrupted or N lines. Up to\n"
+	  "eight monitors run at once, each seeing every translation; one goes on across `up'\n"
+	  "and ends when `down' takes the instance away. The programs report only while a\n"
+	  "monitor runs. --buffer-size KIB sets its ring buffer (a power of two; 256 KiB).\n" },
 	{ "version", version_main, "", "print the version",
 	  "Prints `hairpin VERSION', as --version does.\n" },
 };

@@ -1,17 +1,29 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * hairpin monitor [--count N]: translations as they happen, a line each, as terse as tcpdump.
+ * hairpin monitor [--count N] [--buffer-size KIB]: translations as they happen, a line each, as
+ * terse as tcpdump.
  *
- * The programs report to a ring buffer only while a monitor holds a lease in the config map
- * (hp_config.monitor_until_ns), which this command keeps pushing LEASE_NS ahead: with nobody
- * watching, the fast path pays one load per translated packet and nothing else, and a monitor
- * that is killed stops the reporting within LEASE_NS. The ring buffer is not pinned (it has no
- * keys or values for `bpftool map dump`); it is found through the attached programs' maps.
+ * Every monitor gets every event: each holds one of HP_MONITOR_SLOTS slots and reads a ring
+ * buffer of its own, which it puts in its slot of the pinned monitors map (a ring buffer has
+ * one consumer position, so two monitors sharing one would each see part of the events). A
+ * slot is held by a lease in the config map (struct hp_config), claimed with a
+ * compare-and-swap and renewed every second LEASE_NS ahead, so that a monitor that is killed
+ * frees its slot, and stops costing the programs anything, within LEASE_NS. With nobody
+ * watching, a translated packet pays one load for all this.
+ *
+ * Both maps are pinned and `up` reuses them, so a monitor goes on across `up`, whatever it
+ * replaces. Once a second the monitor looks at the pin dir: when the config map pinned there
+ * is no longer the one it watches, the instance went down (`down`, perhaps followed by an
+ * `up` that made new maps), and the monitor says so and ends with status 0. It also says
+ * when its ring buffer was full and events were lost, with their count, and when it was
+ * stopped past its lease.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <getopt.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,11 +37,12 @@
 #include "commands.h"
 #include "format.h"
 #include "log.h"
-#include "maps.h"
 #include "pins.h"
 
-#define LEASE_NS (3 * 1000000000ULL)
-#define POLL_MS 1000
+#define NS_PER_SEC 1000000000ULL
+#define LEASE_NS (3 * NS_PER_SEC)
+/* How often the lease is renewed, the pin dir looked at and lost events reported. */
+#define CHECK_NS NS_PER_SEC
 
 static volatile sig_atomic_t stopping;
 
@@ -43,58 +56,191 @@ static __u64 clock_ns(clockid_t clock)
 	struct timespec ts;
 
 	clock_gettime(clock, &ts);
-	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	return (__u64)ts.tv_sec * NS_PER_SEC + ts.tv_nsec;
 }
 
-/* The events ring buffer, among the maps of a program hairpin attached. -errno if none. */
-static int events_fd_of_prog(__u32 prog_id)
-{
-	__u32 map_ids[16], n_maps = sizeof(map_ids) / sizeof(map_ids[0]);
-	struct bpf_prog_info info = { .nr_map_ids = n_maps, .map_ids = (__u64)(unsigned long)map_ids };
-	__u32 len = sizeof(info);
-	int prog_fd = bpf_prog_get_fd_by_id(prog_id), err = -ENOENT;
-
-	if (prog_fd < 0)
-		return -errno;
-	if (bpf_obj_get_info_by_fd(prog_fd, &info, &len)) {
-		err = -errno;
-		goto out;
-	}
-	for (__u32 i = 0; i < info.nr_map_ids && i < n_maps; i++) {
-		struct bpf_map_info map = {};
-		__u32 map_len = sizeof(map);
-		int fd = bpf_map_get_fd_by_id(map_ids[i]);
-
-		if (fd < 0)
-			continue;
-		if (!bpf_obj_get_info_by_fd(fd, &map, &map_len) && !strcmp(map.name, "hp_events")) {
-			err = fd;
-			break;
-		}
-		close(fd);
-	}
-out:
-	close(prog_fd);
-	return err;
-}
-
-static int events_fd(int devices_fd)
-{
-	struct hp_device *devices;
-	int n, fd = -ENOENT;
-
-	if (maps_read_devices(devices_fd, &devices, &n))
-		return -errno;
-	for (int i = 0; i < n && fd < 0; i++)
-		fd = events_fd_of_prog(devices[i].egress_prog_id);
-	free(devices);
-	return fd;
-}
+enum monitor_end {
+	MONITOR_RUNNING = 0,
+	MONITOR_DONE,		/* --count reached, a signal, or stdout closed: status 0 */
+	MONITOR_INSTANCE_GONE,	/* the instance went down: status 0, after saying so */
+	MONITOR_FAILED,		/* status 1, after saying why */
+};
 
 struct monitor {
+	const char *pin_dir;
+	int config_fd;
+	int monitors_fd;
+	int ring_fd;
+	__u32 config_id;	/* the config map of the instance watched, by id */
+	struct hp_config *config;	/* mmapped */
+	struct ring_buffer *rb;
+	int slot;		/* -1: none held */
+	__u64 lease;		/* the lease last stored in the slot */
+	__u32 ring_size;	/* bytes: a power of two, whole pages */
+
 	__u64 wall_minus_mono_ns;	/* to print an event's monotonic time as wall clock */
 	long remaining;			/* events left to print; < 0: no limit */
+	enum monitor_end end;
 };
+
+/* The latest lease of any slot is what the programs test first: never lower it. */
+static void until_raise(struct hp_config *config, __u64 lease)
+{
+	__u64 cur = __atomic_load_n(&config->monitor_until_ns, __ATOMIC_ACQUIRE);
+
+	while (cur < lease && !__atomic_compare_exchange_n(&config->monitor_until_ns, &cur, lease,
+							    false, __ATOMIC_ACQ_REL,
+							    __ATOMIC_ACQUIRE))
+		;
+}
+
+/*
+ * Claim a slot whose lease has passed (or was never taken), put our ring buffer in it and
+ * start the lease. Between the claim and the insertion the slot may still hold a dead
+ * monitor's ring buffer, which gets the events of that moment: they came before ours began.
+ */
+static int slot_claim(struct monitor *mon)
+{
+	struct hp_config *config = mon->config;
+
+	for (int i = 0; i < HP_MONITOR_SLOTS; i++) {
+		__u64 now = clock_ns(CLOCK_MONOTONIC);
+		__u64 old = __atomic_load_n(&config->monitor_lease_ns[i], __ATOMIC_ACQUIRE);
+		__u64 lease = now + LEASE_NS;
+		__u32 key = i;
+
+		if (old > now ||
+		    !__atomic_compare_exchange_n(&config->monitor_lease_ns[i], &old, lease, false,
+						 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+			continue;
+		if (bpf_map_update_elem(mon->monitors_fd, &key, &mon->ring_fd, BPF_ANY)) {
+			int err = -errno;
+
+			__atomic_compare_exchange_n(&config->monitor_lease_ns[i], &lease, 0, false,
+						    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+			pr_warn("monitor: couldn't put a ring buffer in the monitors map: %s",
+				strerror(-err));
+			return err;
+		}
+		/* What the slot's last holder lost is not ours to report. */
+		__atomic_exchange_n(&config->monitor_lost[i], 0, __ATOMIC_ACQ_REL);
+		until_raise(config, lease);
+		mon->slot = i;
+		mon->lease = lease;
+		return 0;
+	}
+	pr_warn("monitor: all %d monitor slots of the instance at %s are taken (as many monitors "
+		"run); end one, or wait %llu s for a killed one's to expire",
+		HP_MONITOR_SLOTS, mon->pin_dir, LEASE_NS / NS_PER_SEC);
+	return -EBUSY;
+}
+
+/*
+ * Give the slot back: the ring buffer leaves the map first, while the lease (still ours, and
+ * a second from its end at least) keeps other monitors out, so that the removal can never
+ * take a newcomer's ring buffer. A lease nearer its end leaves the ring buffer in the slot
+ * for the next monitor to replace.
+ */
+static void slot_release(struct monitor *mon)
+{
+	__u64 *word;
+	__u32 key = mon->slot;
+
+	if (mon->slot < 0)
+		return;
+	word = &mon->config->monitor_lease_ns[mon->slot];
+	if (__atomic_load_n(word, __ATOMIC_ACQUIRE) == mon->lease &&
+	    clock_ns(CLOCK_MONOTONIC) + NS_PER_SEC < mon->lease)
+		bpf_map_delete_elem(mon->monitors_fd, &key);
+	__atomic_compare_exchange_n(word, &mon->lease, 0, false, __ATOMIC_ACQ_REL,
+				    __ATOMIC_ACQUIRE);
+	mon->slot = -1;
+}
+
+static void report_lost(struct monitor *mon)
+{
+	__u64 lost;
+
+	if (mon->slot < 0)
+		return;
+	lost = __atomic_exchange_n(&mon->config->monitor_lost[mon->slot], 0, __ATOMIC_ACQ_REL);
+	if (lost)
+		pr_warn("monitor lost %llu event%s (ring buffer full)", (unsigned long long)lost,
+			lost == 1 ? "" : "s");
+}
+
+/*
+ * Push the lease LEASE_NS ahead. A monitor stopped (SIGSTOP, a debugger) past its lease
+ * finds either its slot still free, or taken by another monitor: it says what it missed and
+ * goes on, in a new slot if need be.
+ */
+static int lease_renew(struct monitor *mon, __u64 now)
+{
+	__u64 *word = &mon->config->monitor_lease_ns[mon->slot];
+	__u64 expected = mon->lease, lease = now + LEASE_NS;
+
+	if (__atomic_compare_exchange_n(word, &expected, lease, false, __ATOMIC_ACQ_REL,
+					__ATOMIC_ACQUIRE)) {
+		if (now >= mon->lease)
+			pr_warn("monitor: stopped for %.1f s past its lease; translations in that "
+				"time were not reported", (now - mon->lease) / 1e9);
+		until_raise(mon->config, lease);
+		mon->lease = lease;
+		return 0;
+	}
+	pr_warn("monitor: stopped past its lease, and another monitor took its slot; "
+		"translations since %.1f s ago were not reported", (now - mon->lease) / 1e9);
+	report_lost(mon);
+	mon->slot = -1;
+	return slot_claim(mon);
+}
+
+/* Whether the config map pinned in the pin dir is still the one watched. */
+static bool instance_present(const struct monitor *mon)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	char path[4096];
+	bool same;
+	int fd;
+
+	if (pins_path(mon->pin_dir, HP_PIN_CONFIG, path, sizeof(path)))
+		return false;
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return false;
+	same = !bpf_obj_get_info_by_fd(fd, &info, &len) && info.id == mon->config_id;
+	close(fd);
+	return same;
+}
+
+/*
+ * Whether the reader of stdout went away (| head): a pipe's write end then polls as an error.
+ * Seen here too, not only by a write, so that a monitor with nothing to print ends as well.
+ */
+static bool reader_gone(void)
+{
+	struct pollfd pfd = { .fd = STDOUT_FILENO };
+
+	return poll(&pfd, 1, 0) == 1 && (pfd.revents & (POLLERR | POLLHUP | POLLNVAL));
+}
+
+/* Once a second: renew the lease, say what was lost, and see that the instance is there. */
+static void monitor_check(struct monitor *mon, __u64 now)
+{
+	report_lost(mon);
+	if (reader_gone()) {
+		mon->end = MONITOR_DONE;
+		return;
+	}
+	if (!instance_present(mon)) {
+		pr_info("the instance at %s went down; monitor ends", mon->pin_dir);
+		mon->end = MONITOR_INSTANCE_GONE;
+		return;
+	}
+	if (lease_renew(mon, now))
+		mon->end = MONITOR_FAILED;
+}
 
 /* "a.b.c.d" or "a.b.c.d:port" into @buf. */
 static const char *endpoint(char *buf, size_t len, __be32 addr, __be16 port, bool with_port)
@@ -129,7 +275,7 @@ static int print_event(void *ctx, void *data, size_t size)
 	if (size < sizeof(*e) || !mon->remaining)
 		return 0;
 	wall = e->time_ns + mon->wall_minus_mono_ns;
-	secs = wall / 1000000000ULL;
+	secs = wall / NS_PER_SEC;
 	localtime_r(&secs, &tm);
 	strftime(when, sizeof(when), "%H:%M:%S", &tm);
 	if_indextoname(e->ifindex, dev);
@@ -144,88 +290,208 @@ static int print_event(void *ctx, void *data, size_t size)
 	else
 		printf("%s => %s > %s\n", s, n, d);
 	if (mon->remaining > 0 && !--mon->remaining)
-		stopping = 1;
+		mon->end = MONITOR_DONE;
 	return 0;
 }
 
-static int monitor_run(int fds[HP_PIN_COUNT], long count)
+/* A pinned map of the running instance, by its pin. -errno, said. */
+static int pin_open(const struct monitor *mon, enum hp_pin pin, int *fd)
 {
-	struct monitor mon = {
-		.wall_minus_mono_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC),
-		.remaining = count,
-	};
-	struct ring_buffer *rb = NULL;
-	struct hp_config *config;
-	int ev_fd, err;
+	char path[4096];
+	int err = pins_path(mon->pin_dir, pin, path, sizeof(path));
 
-	ev_fd = events_fd(fds[HP_PIN_DEVICES]);
-	if (ev_fd < 0) {
-		pr_warn("couldn't find the events ring buffer of the attached programs: %s",
-			strerror(-ev_fd));
-		return HP_EXIT_SYSTEM;
-	}
-	err = pins_map_config(fds[HP_PIN_CONFIG], &config);
-	if (err) {
-		pr_warn("couldn't map the config map: %s", strerror(-err));
-		close(ev_fd);
-		return HP_EXIT_SYSTEM;
-	}
-	rb = ring_buffer__new(ev_fd, print_event, &mon, NULL);
-	if (!rb) {
-		pr_warn("couldn't open the events ring buffer: %s", strerror(errno));
+	if (!err && (*fd = bpf_obj_get(path)) < 0)
 		err = -errno;
-		goto out;
+	if (err == -ENOENT && pin == HP_PIN_MONITORS)
+		pr_warn("the instance at %s has no monitors map (an older hairpin brought it up: "
+			"`hairpin down', then `hairpin up')", mon->pin_dir);
+	else if (err == -ENOENT)
+		pr_warn("no running instance: nothing pinned at %s (run `hairpin up')",
+			mon->pin_dir);
+	else if (err)
+		pr_warn("couldn't open pinned map %s: %s", path, strerror(-err));
+	return err;
+}
+
+/* Open what the monitor needs of the running instance, make its ring buffer, take a slot. */
+static int monitor_open(struct monitor *mon)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	int err;
+
+	err = pin_open(mon, HP_PIN_CONFIG, &mon->config_fd);
+	if (!err)
+		err = pin_open(mon, HP_PIN_MONITORS, &mon->monitors_fd);
+	if (err)
+		return err;
+	if (bpf_obj_get_info_by_fd(mon->config_fd, &info, &len)) {
+		err = -errno;
+		pr_warn("couldn't look at the config map: %s", strerror(errno));
+		return err;
 	}
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	while (!stopping) {
-		/* Coarse time is what the programs compare with: stay well ahead of it. */
-		__atomic_store_n(&config->monitor_until_ns, clock_ns(CLOCK_MONOTONIC) + LEASE_NS,
-				 __ATOMIC_RELEASE);
-		err = ring_buffer__poll(rb, POLL_MS);
-		if (err < 0 && err != -EINTR) {
-			pr_warn("couldn't read the events ring buffer: %s", strerror(-err));
-			break;
+	mon->config_id = info.id;
+	err = pins_map_config(mon->config_fd, &mon->config);
+	if (err) {
+		mon->config = NULL;
+		pr_warn("couldn't map the config map: %s", strerror(-err));
+		return err;
+	}
+	mon->ring_fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "hp_monitor", 0, 0, mon->ring_size,
+				      NULL);
+	if (mon->ring_fd < 0) {
+		err = -errno;
+		pr_warn("couldn't create a ring buffer of %u KiB: %s", mon->ring_size / 1024,
+			strerror(errno));
+		return err;
+	}
+	mon->rb = ring_buffer__new(mon->ring_fd, print_event, mon, NULL);
+	if (!mon->rb) {
+		err = -errno;
+		pr_warn("couldn't map the ring buffer: %s", strerror(errno));
+		return err;
+	}
+	return slot_claim(mon);
+}
+
+static void monitor_close(struct monitor *mon)
+{
+	slot_release(mon);
+	ring_buffer__free(mon->rb);
+	if (mon->config)
+		pins_unmap_config(mon->config);
+	if (mon->ring_fd >= 0)
+		close(mon->ring_fd);
+	if (mon->monitors_fd >= 0)
+		close(mon->monitors_fd);
+	if (mon->config_fd >= 0)
+		close(mon->config_fd);
+}
+
+/* Events until the end; stdout is flushed after each batch the ring buffer hands over. */
+static void monitor_loop(struct monitor *mon)
+{
+	__u64 next_check = clock_ns(CLOCK_MONOTONIC) + CHECK_NS;
+
+	while (mon->end == MONITOR_RUNNING) {
+		__u64 now = clock_ns(CLOCK_MONOTONIC);
+		int err;
+
+		if (now >= next_check) {
+			monitor_check(mon, now);
+			next_check = now + CHECK_NS;
+			continue;
 		}
-		err = 0;
+		err = ring_buffer__poll(mon->rb, (next_check - now) / 1000000 + 1);
+		if (err < 0 && err != -EINTR) {
+			pr_warn("couldn't read the ring buffer: %s", strerror(-err));
+			mon->end = MONITOR_FAILED;
+		}
+		if (fflush(stdout)) {
+			/* A reader that went away (| head) is an end, not a failure. */
+			if (errno != EPIPE) {
+				pr_warn("couldn't write the events: %s", strerror(errno));
+				mon->end = MONITOR_FAILED;
+			} else {
+				mon->end = MONITOR_DONE;
+			}
+		}
+		if (stopping && mon->end == MONITOR_RUNNING)
+			mon->end = MONITOR_DONE;
 	}
-	/* Other monitors may hold the lease too: let it run out rather than cut theirs. */
-out:
-	ring_buffer__free(rb);
-	pins_unmap_config(config);
-	close(ev_fd);
-	return err ? HP_EXIT_SYSTEM : HP_EXIT_OK;
+	if (mon->end != MONITOR_FAILED)
+		report_lost(mon);
+}
+
+static const char usage_line[] = "usage: hairpin monitor [--count N] [--buffer-size KIB]";
+
+/*
+ * --buffer-size: the ring buffer in KiB, a power of two (the kernel's rule) from a page to
+ * 1 GiB. 0, or -1 when @text is not one.
+ */
+static int parse_buffer_size(const char *text, __u32 *bytes)
+{
+	long page_kib = sysconf(_SC_PAGESIZE) / 1024;
+	char *end;
+	long kib;
+
+	errno = 0;
+	kib = strtol(text, &end, 10);
+	if (errno || end == text || *end || kib < page_kib || kib > 1024 * 1024 ||
+	    (kib & (kib - 1))) {
+		pr_warn("monitor: --buffer-size is not a power of two from %ld to 1048576 (KiB): "
+			"`%s'", page_kib, text);
+		return -1;
+	}
+	*bytes = kib * 1024;
+	return 0;
 }
 
 int monitor_main(int argc, char **argv, const struct hp_options *opts)
 {
+	static const struct option long_opts[] = {
+		{ "count", required_argument, NULL, 'c' },
+		{ "buffer-size", required_argument, NULL, 'B' },
+		{},
+	};
 	struct sigaction sa = { .sa_handler = on_signal };
-	int fds[HP_PIN_COUNT], status;
-	long count = -1;
+	struct monitor mon = {
+		.pin_dir = opts->pin_dir,
+		.config_fd = -1,
+		.monitors_fd = -1,
+		.ring_fd = -1,
+		.slot = -1,
+		.ring_size = HP_MONITOR_RING_SIZE,
+		.remaining = -1,
+	};
+	int c;
 
-	for (int i = 1; i < argc; i++) {
+	/* The dispatcher's getopt_long() has run: start over on this command's arguments. */
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:c:B:", long_opts, NULL)) != -1) {
 		char *end;
 
-		if (!strcmp(argv[i], "--count") && i + 1 < argc) {
-			count = strtol(argv[++i], &end, 10);
-			if (*end || count <= 0) {
-				pr_warn("monitor: --count is not a positive number: `%s'", argv[i]);
+		switch (c) {
+		case 'c':
+			errno = 0;
+			mon.remaining = strtol(optarg, &end, 10);
+			if (errno || end == optarg || *end || mon.remaining <= 0) {
+				pr_warn("monitor: --count is not a positive number: `%s'", optarg);
 				return HP_EXIT_USAGE;
 			}
-		} else {
-			pr_warn("monitor: unknown argument: `%s' (usage: hairpin monitor [--count N])",
-				argv[i]);
+			break;
+		case 'B':
+			if (parse_buffer_size(optarg, &mon.ring_size))
+				return HP_EXIT_USAGE;
+			break;
+		case ':':
+			pr_warn("monitor: %s needs a number (%s)", argv[optind - 1], usage_line);
+			return HP_EXIT_USAGE;
+		default:
+			pr_warn("monitor: unknown option: `%s' (%s)", argv[optind - 1], usage_line);
 			return HP_EXIT_USAGE;
 		}
 	}
-	if (pins_open_all(opts->pin_dir, fds)) {
-		pr_warn("no running instance: nothing pinned at %s (run `hairpin up')",
-			opts->pin_dir);
+	if (optind < argc) {
+		pr_warn("monitor: unexpected argument: `%s' (%s)", argv[optind], usage_line);
+		return HP_EXIT_USAGE;
+	}
+
+	if (monitor_open(&mon)) {
+		monitor_close(&mon);
 		return HP_EXIT_SYSTEM;
 	}
-	/* No SA_RESTART: a signal must end the poll. */
+	/* No SA_RESTART: a signal must end the poll. A closed stdout is seen by fflush(). */
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	status = monitor_run(fds, count);
-	pins_close_all(fds);
-	return status;
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	mon.wall_minus_mono_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
+	setvbuf(stdout, NULL, _IOFBF, 0);
+	pr_info("monitoring the instance at %s (slot %d of %d); interrupt to end", mon.pin_dir,
+		mon.slot, HP_MONITOR_SLOTS);
+	monitor_loop(&mon);
+	monitor_close(&mon);
+	return mon.end == MONITOR_FAILED ? HP_EXIT_SYSTEM : HP_EXIT_OK;
 }

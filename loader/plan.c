@@ -17,25 +17,27 @@ static int plan_devices(const struct hp_config_file *conf, struct hp_plan *plan)
 	for (int i = 0; i < conf->n_devices; i++) {
 		const char *name = conf->devices[i];
 		struct hp_plan_device *dev = &plan->devices[plan->n_devices++];
+		char quote[HP_CONFIG_QUOTE_SIZE];
 		bool ethernet;
 		int err;
 
 		snprintf(dev->name, sizeof(dev->name), "%s", name);
+		config_quote(name, quote);
 		err = netdev_ifindex(name, &dev->ifindex);
 		if (err) {
-			pr_warn("%s:%d: no such device: `%s'", conf->path, conf->device_line, name);
+			pr_warn("%s:%d: no such device: `%s'", conf->path, conf->device_line, quote);
 			status = HP_EXIT_SYSTEM;
 			continue;
 		}
 		err = netdev_is_ethernet(name, &ethernet);
 		if (err) {
 			pr_warn("%s:%d: couldn't query device `%s': %s", conf->path,
-				conf->device_line, name, strerror(-err));
+				conf->device_line, quote, strerror(-err));
 			status = HP_EXIT_SYSTEM;
 		} else if (!ethernet) {
 			/* The programs parse Ethernet frames; wg0, ppp0 and tun carry bare IP. */
 			pr_warn("%s:%d: Device is not an Ethernet device: `%s'", conf->path,
-				conf->device_line, name);
+				conf->device_line, quote);
 			if (status == HP_EXIT_OK)
 				status = HP_EXIT_USAGE;
 		}
@@ -71,8 +73,10 @@ static int plan_local_addr(const struct hp_config_file *conf, struct hp_plan *pl
 		return require_local(conf, conf->local_addr_line, "LocalAddress", plan->local_addr);
 	}
 	if (netdev_first_ipv4(conf->devices[0], &plan->local_addr)) {
+		char quote[HP_CONFIG_QUOTE_SIZE];
+
 		pr_warn("%s:%d: Device `%s' has no IPv4 address to use as LocalAddress; set LocalAddress",
-			conf->path, conf->device_line, conf->devices[0]);
+			conf->path, conf->device_line, config_quote(conf->devices[0], quote));
 		return HP_EXIT_USAGE;
 	}
 	pr_debug("LocalAddress: %s (first IPv4 address of %s)", fmt_ip4(plan->local_addr, buf),

@@ -22,6 +22,7 @@
 #include "commands.h"
 #include "flows.h"
 #include "format.h"
+#include "json.h"
 #include "log.h"
 #include "maps.h"
 #include "pins.h"
@@ -158,22 +159,6 @@ static void print_text(const struct status *st)
 			printf("%s %s %llu", shown++ ? "," : "", reason_names[r],
 			       (unsigned long long)st->reasons[r]);
 	printf("%s\n", shown ? "" : " nothing");
-}
-
-static void json_string(const char *s)
-{
-	putchar('"');
-	for (; *s; s++) {
-		unsigned char ch = *s;
-
-		if (ch == '"' || ch == '\\')
-			printf("\\%c", ch);
-		else if (ch < 0x20)
-			printf("\\u%04x", ch);
-		else
-			putchar(ch);
-	}
-	putchar('"');
 }
 
 /*

@@ -234,6 +234,7 @@ static int up_run(struct up *up)
 	up->maps[HP_PIN_ADMISSION] = up->skel->maps.hp_admission;
 	up->maps[HP_PIN_REASONS] = up->skel->maps.hp_reasons;
 	up->maps[HP_PIN_TARGET_PORTS] = up->skel->maps.hp_target_ports;
+	up->maps[HP_PIN_MONITORS] = up->skel->maps.hp_monitors;
 
 	err = reuse_pinned_maps(up);
 	if (err)

@@ -91,6 +91,45 @@ bad missing_device "" Device '/^Device = /d'
 bad no_such_device 2 nosuch0 's/^Device = lan0$/Device = nosuch0/' 1
 bad foreign_target 9 192.0.2.99 '8a Target = 192.0.2.99:51820'
 
+# Inputs that are not configuration files: refused at once (a FIFO must not wait for a writer,
+# /dev/zero must not be read for ever: `timeout` turns a hang into exit 124), exit 2.
+# not_a_file NAME PATH MESSAGE
+not_a_file() {
+	local name=$1 path=$2 want=$3 cmd err rc
+	for cmd in up check; do
+		err=$(timeout 10 ip netns exec "$NS_PI" "$HAIRPIN" --pin-dir "$PIN_DIR" "$cmd" \
+			"$path" 2>&1 >/dev/null)
+		rc=$?
+		if [ "$rc" -ne 2 ]; then
+			fail "badconfig_${name}_$cmd" "exit $rc, not 2"
+		elif [ "$err" != "hairpin: $path: $want" ]; then
+			fail "badconfig_${name}_$cmd" "the message is not 'hairpin: $path: $want'"
+		else
+			pass "badconfig_${name}_$cmd"
+			continue
+		fi
+		printf '%s\n' "$err" | diag
+	done
+}
+mkfifo "$TEST_DIR/fifo.conf"
+not_a_file fifo "$TEST_DIR/fifo.conf" "not a regular file (a FIFO)"
+not_a_file dev_zero /dev/zero "not a regular file (a character device)"
+# The good file, padded with a comment to 2 MiB.
+{ cat "$good"; head -c $((2 * 1024 * 1024 - $(wc -c <"$good") - 2)) /dev/zero | tr '\0' x |
+	sed 's/^/#/'; echo; } >"$TEST_DIR/2mib.conf"
+not_a_file 2mib "$TEST_DIR/2mib.conf" "is larger than 1024 KiB (2097152 bytes)"
+
+# A quoted Device name with an escape sequence in it is shown escaped, not played.
+sed "s/^Device = lan0$/Device = no$(printf '\033')[2Jdev/" "$good" >"$TEST_DIR/esc.conf"
+err=$(hairpin check "$TEST_DIR/esc.conf" 2>&1)
+if printf '%s' "$err" | grep -q "$(printf '\033')"; then
+	fail badconfig_escape_quoted "the message holds a raw ESC byte"
+	printf '%s\n' "$err" | cat -v | diag
+else
+	check badconfig_escape_quoted "the message does not quote the name escaped" \
+		grep -qF "no such device: \`no\\x1b[2Jdev'" <<<"$err"
+fi
+
 after=$(snapshot)
 if [ "$before" = "$after" ]; then
 	pass badconfig_state_unchanged

@@ -35,9 +35,9 @@ TEST(config_device_names)
 	CHECK_ERROR("[Interface]\nDevice = lan 0\n",
 		    "hairpin.conf:2: Device name contains a space: `lan 0'");
 	CHECK_ERROR("[Interface]\nDevice = lan\t0\n",
-		    "hairpin.conf:2: Device name contains a space: `lan\t0'");
+		    "hairpin.conf:2: Device name contains a space: `lan\\t0'");
 	CHECK_ERROR("[Interface]\nDevice = lan\xa0" "0\n",
-		    "hairpin.conf:2: Device name contains a space: `lan\xa0" "0'");
+		    "hairpin.conf:2: Device name contains a space: `lan\\xa00'");
 	CHECK_ERROR("[Interface]\nDevice = .\n", "hairpin.conf:2: Device name cannot be . or ..: `.'");
 	CHECK_ERROR("[Interface]\nDevice = lan0,..\n",
 		    "hairpin.conf:2: Device name cannot be . or ..: `..'");

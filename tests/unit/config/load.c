@@ -37,7 +37,7 @@ TEST(config_load_errors)
 		      "/nonexistent/hairpin.conf: cannot read: No such file or directory"),
 	      "error: %s", conf.error);
 	CHECK_EQ(config_load(&conf, "/"), -1, "directory");
-	CHECK(!strcmp(conf.error, "/: cannot read: Is a directory"), "error: %s", conf.error);
+	CHECK(!strcmp(conf.error, "/: not a regular file (a directory)"), "error: %s", conf.error);
 
 	path = temp_file(nul, sizeof(nul) - 1);
 	CHECK_EQ(config_load(&conf, path), -1, "NUL byte");

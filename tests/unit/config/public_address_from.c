@@ -101,7 +101,7 @@ TEST(config_public_address_from_errors)
 		    "letter, digit, '-' or '.': `dns:*.example.net'");
 	CHECK_ERROR(INTERFACE "PublicAddressFrom = dns:h\xc3\xa9.example.net\n",
 		    "hairpin.conf:3: PublicAddressFrom DNS name has a character other than a "
-		    "letter, digit, '-' or '.': `dns:h\xc3\xa9.example.net'");
+		    "letter, digit, '-' or '.': `dns:h\\xc3\\xa9.example.net'");
 	CHECK_ERROR(INTERFACE "PublicAddressFrom = dns:-home.example.net\n",
 		    "hairpin.conf:3: PublicAddressFrom DNS name has a label that starts or ends "
 		    "with '-': `dns:-home.example.net'");

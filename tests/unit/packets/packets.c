@@ -788,6 +788,18 @@ static bool map_empty(const struct bpf_map *map)
 	return true;
 }
 
+/* Every slot of a map of maps emptied (an empty slot's delete fails with ENOENT). */
+static bool map_slots_clear(const struct bpf_map *map)
+{
+	int fd = bpf_map__fd(map);
+
+	for (__u32 i = 0; i < bpf_map__max_entries(map); i++)
+		if (!CHECK(!bpf_map_delete_elem(fd, &i) || errno == ENOENT,
+			   "%s: clear slot %u: %s", bpf_map__name(map), i, strerror(errno)))
+			return false;
+	return true;
+}
+
 /*
  * Every map as a newly loaded object has it. A map of a kind this cannot empty fails every
  * test, rather than let one test's state leak into the next.
@@ -816,6 +828,9 @@ static bool maps_reset(struct bpf_object *obj)
 		case BPF_MAP_TYPE_LRU_PERCPU_HASH:
 		case BPF_MAP_TYPE_LPM_TRIE:
 			ok &= map_empty(map);
+			break;
+		case BPF_MAP_TYPE_ARRAY_OF_MAPS:
+			ok &= map_slots_clear(map);
 			break;
 		case BPF_MAP_TYPE_RINGBUF:
 			break;	/* drained below */
