@@ -93,6 +93,13 @@ struct {
 } hp_sources SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, HP_MAX_FORWARDS);
+	__type(key, __u32);
+	__type(value, struct hp_forward_info);
+} hp_forward_info SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, HP_MAX_ADMISSION);
 	__type(key, __be32);
@@ -209,11 +216,57 @@ static __always_inline void reason_count(enum hp_reason reason)
 		(*count)++;
 }
 
-/* What a worker tells its entry point: let the packet go on, or drop it. */
+/* What a worker tells its entry point: let the packet go on, drop it, or send it back out. */
 enum verdict {
 	VERDICT_PASS = 0,
 	VERDICT_DROP,
+	VERDICT_TX,	/* reflected: back out of the device it came in on (reflect_send()) */
 };
+
+/*
+ * reflect_route() - how a reflected packet, from @saddr to @daddr after its rewrite, leaves:
+ * out of the device it came in on, where the target and the client both are. XDP needs the
+ * link-layer addresses of the next hop, into @fib; tc leaves them to bpf_redirect_neigh(),
+ * which also resolves a neighbour not known yet.
+ * Return: 0, or -1 when XDP cannot send it itself: the next hop's address is not known (no
+ * neighbour entry, or not a valid one), or the route leaves by another device.
+ */
+static __always_inline int reflect_route(void *ctx, const bool xdp, const struct packet *pkt,
+					 __be32 saddr, __be32 daddr, struct bpf_fib_lookup *fib)
+{
+	__u32 ifindex = ctx_ifindex(ctx, xdp);
+
+	if (!xdp)
+		return 0;
+	__builtin_memset(fib, 0, sizeof(*fib));
+	fib->family = 2;	/* AF_INET */
+	fib->l4_protocol = pkt->protocol;
+	fib->tot_len = pkt->ip_len;
+	fib->ifindex = ifindex;
+	fib->ipv4_src = saddr;
+	fib->ipv4_dst = daddr;
+	/* An output lookup: this host sends it, as far as routing is concerned. */
+	if (bpf_fib_lookup(ctx, fib, sizeof(*fib), BPF_FIB_LOOKUP_OUTPUT) !=
+	    BPF_FIB_LKUP_RET_SUCCESS)
+		return -1;
+	return fib->ifindex == ifindex ? 0 : -1;
+}
+
+/*
+ * reflect_send() - the verdict that sends a rewritten, reflected packet back out: XDP_TX with
+ * the next hop's link-layer addresses from reflect_route(); on tc a redirect to the egress of
+ * the device it came in on, through the neighbour table (bpf_redirect_neigh()), so that it
+ * never enters this host's IP stack or conntrack.
+ */
+static __always_inline int reflect_send(void *ctx, const bool xdp, const struct bpf_fib_lookup *fib)
+{
+	if (!xdp)
+		return bpf_redirect_neigh(((struct __sk_buff *)ctx)->ifindex, NULL, 0, 0);
+	if (ctx_store(ctx, true, 0, fib->dmac, ETH_ALEN) ||
+	    ctx_store(ctx, true, ETH_ALEN, fib->smac, ETH_ALEN))
+		return XDP_DROP;
+	return XDP_TX;
+}
 
 /*
  * Whether @flow is live at @now (doc/translation.md, "Flows"). Signed: another CPU may have
@@ -314,14 +367,15 @@ static __always_inline struct hp_frag_key frag_key(const struct packet *pkt,
 }
 
 /*
- * A first fragment is being translated: remember where its datagram goes, for the fragments
- * that follow without ports. Return: 0, or -1 if it could not be recorded (counted).
+ * A first fragment is being translated: remember what its datagram's addresses become (0: as
+ * they were), for the fragments that follow without ports. Return: 0, or -1 if it could not
+ * be recorded (counted).
  */
 static __always_inline int frag_remember(const struct packet *pkt, enum hp_direction direction,
-					 __be32 addr)
+					 __be32 saddr, __be32 daddr)
 {
 	struct hp_frag_key key = frag_key(pkt, direction);
-	struct hp_frag value = { .addr = addr };
+	struct hp_frag value = { .saddr = saddr, .daddr = daddr };
 
 	if (!pkt->first_fragment)
 		return 0;
@@ -339,24 +393,35 @@ static __always_inline int frag_remember(const struct packet *pkt, enum hp_direc
 static __always_inline enum verdict frag_follow(void *ctx, const bool xdp,
 						const struct packet *pkt,
 						const struct hp_config *config,
-						enum hp_direction direction)
+						enum hp_direction direction,
+						struct bpf_fib_lookup *fib)
 {
 	struct hp_frag_key key = frag_key(pkt, direction);
 	struct hp_frag *frag = bpf_map_lookup_elem(&hp_frags, &key);
+
+	__be32 saddr, daddr;
 
 	if (!frag) {
 		reason_count(HP_REASON_ORPHAN_FRAGMENT);
 		return VERDICT_PASS;
 	}
-	if (nat_rewrite_addr(ctx, xdp, pkt, direction == HP_DIR_INGRESS ? NAT_DESTINATION
-									 : NAT_SOURCE,
-			     frag->addr)) {
+	saddr = frag->saddr ?: pkt->saddr;
+	daddr = frag->daddr ?: pkt->daddr;
+	/* A reflected datagram: its fragments go back out as its first did, or to the stack. */
+	if (frag->saddr && frag->daddr &&
+	    (pkt->ttl <= 1 || reflect_route(ctx, xdp, pkt, saddr, daddr, fib))) {
+		reason_count(HP_REASON_NO_NEIGHBOUR);
+		return VERDICT_PASS;
+	}
+	if (nat_rewrite_addrs(ctx, xdp, pkt, saddr, daddr,
+			      frag->saddr && frag->daddr ? pkt->ttl - 1 : pkt->ttl)) {
 		reason_count(HP_REASON_REWRITE_FAILED);
 		return VERDICT_DROP;
 	}
 	if (monitoring(config))
-		monitor_report(ctx, xdp, pkt, direction, HP_EVENT_FRAGMENT, frag->addr, 0);
-	return VERDICT_PASS;
+		monitor_report(ctx, xdp, pkt, direction, HP_EVENT_FRAGMENT,
+			       direction == HP_DIR_INGRESS ? daddr : saddr, 0);
+	return frag->saddr && frag->daddr ? VERDICT_TX : VERDICT_PASS;
 }
 
 static __always_inline void stats_count(__u32 index, bool to_target, __u16 ip_len)
@@ -391,9 +456,21 @@ static __always_inline bool forward_get(__u8 protocol, __be16 port, struct hp_fo
 	return fwd->target_addr;
 }
 
+/*
+ * The address of this host that stands in for the client when the forward's target is on the
+ * LAN of @ifindex, the device the client's packet came in on; 0 when it is not reflected there.
+ */
+static __always_inline __be32 forward_reflect_addr(const struct hp_forward *fwd, __u32 ifindex)
+{
+	__u32 index = fwd->stats_index;
+	struct hp_forward_info *info = bpf_map_lookup_elem(&hp_forward_info, &index);
+
+	return info && info->reflect_ifindex == ifindex ? READ_ONCE(info->reflect_addr) : 0;
+}
+
 static __always_inline struct hp_flow_key flow_key(__be32 client, __be16 client_port,
 						   __be32 target, __be16 target_port,
-						   __u8 protocol)
+						   __u8 protocol, enum hp_flow_kind kind)
 {
 	struct hp_flow_key key = {
 		.client_addr = client,
@@ -401,35 +478,133 @@ static __always_inline struct hp_flow_key flow_key(__be32 client, __be16 client_
 		.client_port = client_port,
 		.target_port = target_port,
 		.protocol = protocol,
+		.kind = kind,
 	};
 
 	return key;
 }
 
+/* The other entry of a reflected flow (enum hp_flow_kind): its key, from @key and @flow. */
+static __always_inline struct hp_flow_key flow_peer_key(const struct hp_flow_key *key,
+							const struct hp_flow *flow)
+{
+	return flow_key(flow->nat_addr, flow->nat_port, key->target_addr, key->target_port,
+			key->protocol, key->kind == HP_FLOW_KEY_CLIENT ? HP_FLOW_KEY_TARGET
+								 : HP_FLOW_KEY_CLIENT);
+}
+
 /*
- * ingress_flow() - find or make the flow of a client's packet to @daddr (the current public
- * address @public_addr, or an old one) on a forwarded port, as doc/translation.md says.
- * Return: VERDICT_PASS with *translate set if the packet is to be redirected; VERDICT_DROP
- * when the client may open no new flow now.
+ * flow_seen_both() - flow_seen() of a flow, and of a reflected flow's other entry too when
+ * this one was written, so that both live and change state together whichever way the
+ * packets go.
+ */
+static __always_inline void flow_seen_both(const struct hp_config *config,
+					   const struct hp_flow_key *key, struct hp_flow *flow,
+					   const struct packet *pkt, bool reply, __u64 now)
+{
+	__u64 before = flow->last_seen;
+	struct hp_flow_key peer_key;
+	struct hp_flow *peer;
+
+	flow_seen(config, flow, pkt, reply, now);
+	if (!(flow->flags & HP_FLOW_REFLECTED) || flow->last_seen == before)
+		return;
+	peer_key = flow_peer_key(key, flow);
+	peer = bpf_map_lookup_elem(&hp_flows, &peer_key);
+	if (peer) {
+		peer->state = flow->state;
+		peer->last_seen = flow->last_seen;
+	}
+}
+
+/* A small hash of a flow's client side, to pick reflection ports that spread. */
+static __always_inline __u32 port_hash(__be32 client, __be16 port, __u32 round)
+{
+	__u32 h = (__u32)client ^ ((__u32)port << 16) ^ (round * 0x9e3779b9u);
+
+	h ^= h >> 16;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	return h;
+}
+
+/* Attempts at a free reflection port: the client's own, then this many others. */
+#define REFLECT_PORT_TRIES 4
+
+/*
+ * reflect_port_claim() - the target's view of a new reflected flow, under a port of this host
+ * (@reflect_addr) that no other live flow to the same target port uses: the client's own port
+ * when it is free (or already this client's), else one of a few picked by hash from 1024 up.
+ * The target's view is made with BPF_NOEXIST, so two CPUs never claim one port for two
+ * clients. Return: the port, or 0 if none was free (counted).
+ */
+static __always_inline __be16 reflect_port_claim(const struct hp_config *config,
+						 const struct packet *pkt,
+						 const struct hp_forward *fwd, __be32 reflect_addr,
+						 struct hp_flow *value, __u64 now)
+{
+#pragma unroll
+	for (__u32 round = 0; round <= REFLECT_PORT_TRIES; round++) {
+		__be16 port = round ? bpf_htons(1024 + port_hash(pkt->saddr, pkt->sport, round) %
+							   (65536 - 1024))
+				    : pkt->sport;
+		struct hp_flow_key key = flow_key(reflect_addr, port, fwd->target_addr,
+						  fwd->target_port, pkt->protocol,
+						  HP_FLOW_KEY_TARGET);
+		struct hp_flow *held = bpf_map_lookup_elem(&hp_flows, &key);
+		__u64 flags = BPF_NOEXIST;
+
+		if (held) {
+			/* Taken by a live flow of someone else: try the next port. */
+			if ((held->nat_addr != pkt->saddr || held->nat_port != pkt->sport) &&
+			    flow_live(config, held, pkt->protocol, now))
+				continue;
+			flags = BPF_ANY;
+		}
+		if (!bpf_map_update_elem(&hp_flows, &key, value, flags))
+			return port;
+	}
+	reason_count(HP_REASON_REFLECT_PORTS_FULL);
+	return 0;
+}
+
+/* What ingress_flow() decided about a client's packet. */
+struct flow_decision {
+	bool translate;
+	__be16 reflect_port;	/* a reflected flow's port of this host; 0 if not reflected */
+};
+
+/*
+ * ingress_flow() - find or make the flow of a client's packet to @pkt->daddr (the current
+ * public address @public_addr, or an old one) on a forwarded port, as doc/translation.md says.
+ * @reflect_addr: this host's address that stands in for the client (reflection), or 0
+ * Return: VERDICT_PASS with @d filled; VERDICT_DROP when the client may open no new flow now
+ * (or, reflecting, no port of this host is free).
  */
 static __always_inline enum verdict ingress_flow(const struct packet *pkt,
 						 const struct hp_forward *fwd,
 						 const struct hp_config *config,
-						 __be32 public_addr, bool *translate)
+						 __be32 public_addr, __be32 reflect_addr,
+						 struct flow_decision *d)
 {
 	struct hp_flow_key key = flow_key(pkt->saddr, pkt->sport, fwd->target_addr,
-					  fwd->target_port, pkt->protocol);
+					  fwd->target_port, pkt->protocol,
+					  reflect_addr ? HP_FLOW_KEY_CLIENT : HP_FLOW_KEY_TARGET);
+	__u8 flags = fwd->flags | (reflect_addr ? HP_FLOW_REFLECTED : 0);
 	struct hp_flow *flow = bpf_map_lookup_elem(&hp_flows, &key);
 	__u64 now = bpf_jiffies64();
 	bool live = flow && flow_live(config, flow, pkt->protocol, now);
 
-	*translate = false;
+	d->translate = false;
+	d->reflect_port = 0;
 	if (live && flow->public_addr == pkt->daddr && flow->public_port == pkt->dport &&
 	    (pkt->daddr != public_addr ||
-	     (flow->stats_index == fwd->stats_index && flow->flags == fwd->flags))) {
+	     (flow->stats_index == fwd->stats_index && flow->flags == flags &&
+	      (!reflect_addr || flow->nat_addr == reflect_addr)))) {
 		/* The common case: a packet of a known flow costs this lookup and no update. */
-		flow_seen(config, flow, pkt, false, now);
-		*translate = true;
+		flow_seen_both(config, &key, flow, pkt, false, now);
+		d->translate = true;
+		d->reflect_port = flow->nat_port;
 		return VERDICT_PASS;
 	}
 	if (pkt->daddr != public_addr) {
@@ -446,28 +621,43 @@ static __always_inline enum verdict ingress_flow(const struct packet *pkt,
 		.public_addr = public_addr,
 		.public_port = pkt->dport,
 		.state = flow_next_state(HP_FLOW_NEW, pkt->protocol, pkt->tcp_flags, false),
-		.flags = fwd->flags,
+		.flags = flags,
 		.stats_index = fwd->stats_index,
 		.last_seen = now,
 	};
+	if (reflect_addr) {
+		/* The target's view first: it says which client the port stands for. */
+		value.nat_addr = pkt->saddr;
+		value.nat_port = pkt->sport;
+		d->reflect_port = reflect_port_claim(config, pkt, fwd, reflect_addr, &value, now);
+		if (!d->reflect_port)
+			return VERDICT_DROP;
+		value.nat_addr = reflect_addr;
+		value.nat_port = d->reflect_port;
+	}
 	if (bpf_map_update_elem(&hp_flows, &key, &value, BPF_ANY)) {
 		/* Unrecorded, its replies could not be rewritten: leave the packet alone. */
 		reason_count(HP_REASON_FLOWS_FULL);
 		return VERDICT_PASS;
 	}
-	*translate = true;
+	d->translate = true;
 	return VERDICT_PASS;
 }
 
-/* Client -> public address:port becomes client -> target. */
+/*
+ * Client -> public address:port becomes client -> target; reflected, this host -> target and
+ * straight back out. @fib: reflect_route()'s, for reflect_send().
+ */
 static __always_inline enum verdict ingress_ports(void *ctx, const bool xdp,
 						  const struct packet *pkt,
 						  const struct hp_config *config,
-						  __be32 public_addr)
+						  __be32 public_addr, struct bpf_fib_lookup *fib)
 {
 	struct hp_forward forward, *fwd = &forward;
+	struct flow_decision d;
+	struct nat_tuple to;
+	__be32 reflect_addr;
 	enum verdict verdict;
-	bool translate;
 
 	if (!forward_get(pkt->protocol, pkt->dport, fwd))
 		return VERDICT_PASS;
@@ -475,10 +665,37 @@ static __always_inline enum verdict ingress_ports(void *ctx, const bool xdp,
 		reason_count(HP_REASON_NOT_ALLOWED);
 		return VERDICT_PASS;
 	}
-	verdict = ingress_flow(pkt, fwd, config, public_addr, &translate);
-	if (!translate || frag_remember(pkt, HP_DIR_INGRESS, fwd->target_addr))
+	reflect_addr = forward_reflect_addr(fwd, ctx_ifindex(ctx, xdp));
+	verdict = ingress_flow(pkt, fwd, config, public_addr, reflect_addr, &d);
+	if (!d.translate)
 		return verdict;
-	if (nat_rewrite(ctx, xdp, pkt, NAT_DESTINATION, fwd->target_addr, fwd->target_port)) {
+	to = nat_tuple_of(pkt);
+	to.daddr = fwd->target_addr;
+	to.dport = fwd->target_port;
+	if (reflect_addr) {
+		to.saddr = reflect_addr;
+		to.sport = d.reflect_port;
+		to.ttl = pkt->ttl - 1;
+		/*
+		 * Unless XDP can send it itself, the stack forwards the packet with only its
+		 * destination rewritten and resolves the target's link-layer address, and the next
+		 * packet goes fast. The target answers that one straight to the client, where it
+		 * is lost: a roaming peer would move to the target's own address, so for a
+		 * roaming forward the packet is dropped instead, and its sender's retry goes fast.
+		 */
+		if (pkt->ttl <= 1 || reflect_route(ctx, xdp, pkt, to.saddr, to.daddr, fib)) {
+			reason_count(HP_REASON_NO_NEIGHBOUR);
+			if (fwd->flags & HP_FORWARD_ROAMING)
+				return VERDICT_DROP;
+			to.saddr = pkt->saddr;
+			to.sport = pkt->sport;
+			to.ttl = pkt->ttl;
+			reflect_addr = 0;
+		}
+	}
+	if (frag_remember(pkt, HP_DIR_INGRESS, reflect_addr ? to.saddr : 0, to.daddr))
+		return verdict;
+	if (nat_rewrite_tuple(ctx, xdp, pkt, &to)) {
 		reason_count(HP_REASON_REWRITE_FAILED);
 		return VERDICT_DROP;
 	}
@@ -486,7 +703,7 @@ static __always_inline enum verdict ingress_ports(void *ctx, const bool xdp,
 	if (monitoring(config))
 		monitor_report(ctx, xdp, pkt, HP_DIR_INGRESS, HP_EVENT_PACKET, fwd->target_addr,
 			       fwd->target_port);
-	return VERDICT_PASS;
+	return reflect_addr ? VERDICT_TX : VERDICT_PASS;
 }
 
 /* Where the replies of @flow leave from: the address it owns, or the current one if it roams. */
@@ -498,35 +715,51 @@ static __always_inline __be32 flow_reply_addr(const struct hp_flow *flow, __be32
 /*
  * An ICMP error about a reply that left from a public address (inner source): the client's
  * side could not take it, or says its path MTU is smaller. The target must hear it about the
- * packet it sent.
+ * packet it sent: from the client, or from this host for a reflected flow.
  */
 static __always_inline enum verdict ingress_icmp(void *ctx, const bool xdp,
 						 const struct packet *pkt,
 						 const struct hp_config *config,
-						 __be32 public_addr)
+						 __be32 public_addr, struct bpf_fib_lookup *fib)
 {
 	const struct icmp_inner *in = &pkt->inner;
 	struct hp_forward forward, *fwd = &forward;
 	struct hp_flow_key key;
 	struct hp_flow *flow;
+	struct nat_tuple to;
+	__be32 saddr, reflect_addr;
 
 	if (!forward_get(in->protocol, in->sport, fwd))
 		return VERDICT_PASS;
-	key = flow_key(in->daddr, in->dport, fwd->target_addr, fwd->target_port, in->protocol);
+	reflect_addr = forward_reflect_addr(fwd, ctx_ifindex(ctx, xdp));
+	key = flow_key(in->daddr, in->dport, fwd->target_addr, fwd->target_port, in->protocol,
+		       reflect_addr ? HP_FLOW_KEY_CLIENT : HP_FLOW_KEY_TARGET);
 	flow = bpf_map_lookup_elem(&hp_flows, &key);
 	if (!flow || flow_reply_addr(flow, public_addr) != in->saddr ||
 	    flow->public_port != in->sport ||
 	    !flow_live(config, flow, in->protocol, bpf_jiffies64()))
 		return VERDICT_PASS;
-	if (nat_icmp_error(ctx, xdp, pkt, NAT_DESTINATION, fwd->target_addr, NAT_SOURCE,
-			   fwd->target_addr, fwd->target_port)) {
+	/* The embedded reply as the target sent it, to the client or to this host. */
+	to = (struct nat_tuple){
+		.saddr = fwd->target_addr, .sport = fwd->target_port,
+		.daddr = reflect_addr ? flow->nat_addr : in->daddr,
+		.dport = reflect_addr ? flow->nat_port : in->dport,
+		.ttl = reflect_addr ? pkt->ttl - 1 : pkt->ttl,
+	};
+	saddr = reflect_addr ? flow->nat_addr : pkt->saddr;
+	if (reflect_addr &&
+	    (pkt->ttl <= 1 || reflect_route(ctx, xdp, pkt, saddr, fwd->target_addr, fib))) {
+		reason_count(HP_REASON_NO_NEIGHBOUR);
+		return VERDICT_PASS;
+	}
+	if (nat_icmp_error_tuple(ctx, xdp, pkt, saddr, fwd->target_addr, &to)) {
 		reason_count(HP_REASON_REWRITE_FAILED);
 		return VERDICT_DROP;
 	}
 	if (monitoring(config))
 		monitor_report(ctx, xdp, pkt, HP_DIR_INGRESS, HP_EVENT_ICMP, fwd->target_addr,
 			       fwd->target_port);
-	return VERDICT_PASS;
+	return reflect_addr ? VERDICT_TX : VERDICT_PASS;
 }
 
 /* Whether @addr is a public address the flows of this instance may own. */
@@ -550,6 +783,12 @@ static __always_inline bool maybe_target_addr(const struct hp_config *config, __
 	return READ_ONCE(config->target_bits) & hp_target_bit(addr);
 }
 
+/* Whether @addr may be an address this host reflects flows with. */
+static __always_inline bool maybe_reflect_addr(const struct hp_config *config, __be32 addr)
+{
+	return READ_ONCE(config->reflect_bits) & hp_target_bit(addr);
+}
+
 /* Whether (@protocol, @port) is the target port of a forward: one inlined array lookup. */
 static __always_inline bool is_target_port(__u8 protocol, __be16 port)
 {
@@ -561,12 +800,104 @@ static __always_inline bool is_target_port(__u8 protocol, __be16 port)
 }
 
 /*
+ * A target's reply to this host's address of a reflected flow: it becomes the public
+ * address:port -> the client, straight back out. Return: VERDICT_TX, or VERDICT_PASS if the
+ * packet is none of a reflected flow's (then *handled stays false).
+ */
+static __always_inline enum verdict ingress_reflected_reply(void *ctx, const bool xdp,
+							    const struct packet *pkt,
+							    const struct hp_config *config,
+							    __be32 public_addr,
+							    struct bpf_fib_lookup *fib,
+							    bool *handled)
+{
+	struct hp_flow_key key = flow_key(pkt->daddr, pkt->dport, pkt->saddr, pkt->sport,
+					  pkt->protocol, HP_FLOW_KEY_TARGET);
+	struct hp_flow *flow = bpf_map_lookup_elem(&hp_flows, &key);
+	struct nat_tuple to;
+	__u64 now;
+
+	*handled = false;
+	if (!flow || !(flow->flags & HP_FLOW_REFLECTED))
+		return VERDICT_PASS;
+	now = bpf_jiffies64();
+	if (!flow_live(config, flow, pkt->protocol, now))
+		return VERDICT_PASS;
+	*handled = true;
+	flow_seen_both(config, &key, flow, pkt, true, now);
+	to = (struct nat_tuple){
+		.saddr = flow_reply_addr(flow, public_addr), .sport = flow->public_port,
+		.daddr = flow->nat_addr, .dport = flow->nat_port,
+		.ttl = pkt->ttl > 1 ? pkt->ttl - 1 : pkt->ttl,
+	};
+	if (frag_remember(pkt, HP_DIR_INGRESS, to.saddr, to.daddr))
+		return VERDICT_PASS;
+	if (nat_rewrite_tuple(ctx, xdp, pkt, &to)) {
+		reason_count(HP_REASON_REWRITE_FAILED);
+		return VERDICT_DROP;
+	}
+	stats_count(flow->stats_index, false, pkt->ip_len);
+	if (monitoring(config))
+		monitor_report(ctx, xdp, pkt, HP_DIR_EGRESS, HP_EVENT_PACKET, to.saddr, to.sport);
+	/* Unless XDP can send it itself, the stack forwards it to the client (not local), and
+	 * answers a TTL run out. */
+	if (pkt->ttl <= 1 || reflect_route(ctx, xdp, pkt, to.saddr, to.daddr, fib)) {
+		reason_count(HP_REASON_NO_NEIGHBOUR);
+		return VERDICT_PASS;
+	}
+	return VERDICT_TX;
+}
+
+/*
+ * An ICMP error a target raises about a packet of a reflected flow, to this host's address
+ * that stood in for the client: the client must hear it, from the address it dialled, about
+ * the packet it sent.
+ */
+static __always_inline enum verdict ingress_reflected_icmp(void *ctx, const bool xdp,
+							   const struct packet *pkt,
+							   const struct hp_config *config,
+							   __be32 public_addr,
+							   struct bpf_fib_lookup *fib)
+{
+	const struct icmp_inner *in = &pkt->inner;
+	struct hp_flow_key key = flow_key(in->saddr, in->sport, in->daddr, in->dport,
+					  in->protocol, HP_FLOW_KEY_TARGET);
+	struct hp_flow *flow = bpf_map_lookup_elem(&hp_flows, &key);
+	struct nat_tuple to;
+	__be32 public;
+
+	if (!flow || !(flow->flags & HP_FLOW_REFLECTED) ||
+	    !flow_live(config, flow, in->protocol, bpf_jiffies64()))
+		return VERDICT_PASS;
+	public = flow_reply_addr(flow, public_addr);
+	to = (struct nat_tuple){
+		.saddr = flow->nat_addr, .sport = flow->nat_port,
+		.daddr = flow->public_addr, .dport = flow->public_port,
+		.ttl = pkt->ttl - 1,
+	};
+	/* As nf_nat does: from the target, the error comes from the address the client dialled. */
+	if (pkt->ttl <= 1 || reflect_route(ctx, xdp, pkt, public, flow->nat_addr, fib)) {
+		reason_count(HP_REASON_NO_NEIGHBOUR);
+		return VERDICT_PASS;
+	}
+	if (nat_icmp_error_tuple(ctx, xdp, pkt, pkt->saddr == in->daddr ? public : pkt->saddr,
+				 flow->nat_addr, &to)) {
+		reason_count(HP_REASON_REWRITE_FAILED);
+		return VERDICT_DROP;
+	}
+	if (monitoring(config))
+		monitor_report(ctx, xdp, pkt, HP_DIR_EGRESS, HP_EVENT_ICMP, public,
+			       flow->public_port);
+	return VERDICT_TX;
+}
+
+/*
  * A client talks to a target's own address from ports that a redirected flow holds: the
  * direct conversation wins, the flow ends, and neither this packet nor its replies are
  * touched. Costs only packets addressed to a target.
  */
-static __always_inline void ingress_direct(void *ctx, const bool xdp, struct iphdr *iph,
-					   struct packet *pkt, const struct hp_config *config)
+static __always_inline void ingress_direct(void *ctx, const bool xdp, const struct packet *pkt,
+					   const struct hp_config *config)
 {
 	struct hp_flow_key key;
 	struct hp_flow *flow;
@@ -574,10 +905,10 @@ static __always_inline void ingress_direct(void *ctx, const bool xdp, struct iph
 	/* tc behind an XDP program of this instance sees the packets XDP redirected. */
 	if (!xdp && READ_ONCE(config->ingress_overlap))
 		return;
-	if (parse_l4(ctx, xdp, iph, pkt) != L4_PORTS || pkt->first_fragment ||
-	    !is_target_port(pkt->protocol, pkt->dport))
+	if (pkt->first_fragment || !is_target_port(pkt->protocol, pkt->dport))
 		return;
-	key = flow_key(pkt->saddr, pkt->sport, pkt->daddr, pkt->dport, pkt->protocol);
+	key = flow_key(pkt->saddr, pkt->sport, pkt->daddr, pkt->dport, pkt->protocol,
+		       HP_FLOW_KEY_TARGET);
 	flow = bpf_map_lookup_elem(&hp_flows, &key);
 	if (!flow || !flow_live(config, flow, pkt->protocol, bpf_jiffies64()))
 		return;
@@ -585,11 +916,48 @@ static __always_inline void ingress_direct(void *ctx, const bool xdp, struct iph
 	reason_count(HP_REASON_DIRECT_CLASH);
 }
 
+/*
+ * A packet to an address of this host that is not a public one: a reflected flow's reply (to
+ * this host's address that stands in for its client, from a target's port), an ICMP error
+ * about a reflected flow, a fragment of either; or a client's direct packet to a target.
+ */
+static __always_inline enum verdict ingress_to_host(void *ctx, const bool xdp, struct iphdr *iph,
+						    struct packet *pkt,
+						    const struct hp_config *config,
+						    __be32 public_addr,
+						    struct bpf_fib_lookup *fib)
+{
+	bool reflected = maybe_reflect_addr(config, iph->daddr) &&
+			 maybe_target_addr(config, iph->saddr);
+	bool direct = maybe_target_addr(config, iph->daddr);
+	enum verdict verdict;
+	bool handled;
+	int kind;
+
+	if (!reflected && !direct)
+		return VERDICT_PASS;
+	kind = parse_l4(ctx, xdp, iph, pkt);
+	if (reflected && kind == L4_PORTS && is_target_port(pkt->protocol, pkt->sport)) {
+		verdict = ingress_reflected_reply(ctx, xdp, pkt, config, public_addr, fib,
+						  &handled);
+		if (handled)
+			return verdict;
+	}
+	if (reflected && kind == L4_FRAGMENT)
+		return frag_follow(ctx, xdp, pkt, config, HP_DIR_INGRESS, fib);
+	if (reflected && kind == L4_ICMP_ERROR)
+		return ingress_reflected_icmp(ctx, xdp, pkt, config, public_addr, fib);
+	if (direct && kind == L4_PORTS)
+		ingress_direct(ctx, xdp, pkt, config);
+	return VERDICT_PASS;
+}
+
 static __always_inline int hairpin_ingress(void *ctx, const bool xdp)
 {
 	struct hp_config *config;
 	/* Not zeroed: most packets leave before it is filled, and the fast path pays per byte. */
 	struct packet pkt;
+	struct bpf_fib_lookup fib;
 	struct iphdr *iph;
 	enum verdict verdict;
 	__be32 public_addr;
@@ -608,23 +976,23 @@ static __always_inline int hairpin_ingress(void *ctx, const bool xdp)
 	if (!public_addr)
 		return ctx_pass(xdp);
 	if (!is_public_addr(config, public_addr, iph->daddr)) {
-		if (maybe_target_addr(config, iph->daddr))
-			ingress_direct(ctx, xdp, iph, &pkt, config);
-		return ctx_pass(xdp);
+		verdict = ingress_to_host(ctx, xdp, iph, &pkt, config, public_addr, &fib);
+	} else {
+		kind = parse_l4(ctx, xdp, iph, &pkt);
+		if (kind == L4_PORTS)
+			verdict = ingress_ports(ctx, xdp, &pkt, config, public_addr, &fib);
+		else if (kind == L4_FRAGMENT)
+			verdict = frag_follow(ctx, xdp, &pkt, config, HP_DIR_INGRESS, &fib);
+		else if (kind == L4_ICMP_ERROR)
+			verdict = ingress_icmp(ctx, xdp, &pkt, config, public_addr, &fib);
+		else
+			verdict = VERDICT_PASS;
 	}
-
-	kind = parse_l4(ctx, xdp, iph, &pkt);
-	if (kind == L4_PORTS)
-		verdict = ingress_ports(ctx, xdp, &pkt, config, public_addr);
-	else if (kind == L4_FRAGMENT)
-		verdict = frag_follow(ctx, xdp, &pkt, config, HP_DIR_INGRESS);
-	else if (kind == L4_ICMP_ERROR)
-		verdict = ingress_icmp(ctx, xdp, &pkt, config, public_addr);
-	else
-		verdict = VERDICT_PASS;
 	/* A packet that could not be written whole must not leave half translated. */
 	if (verdict == VERDICT_DROP)
 		return xdp ? XDP_DROP : TC_ACT_SHOT;
+	if (verdict == VERDICT_TX)
+		return reflect_send(ctx, xdp, &fib);
 	return ctx_pass(xdp);
 }
 
@@ -634,7 +1002,7 @@ static __always_inline enum verdict egress_ports(struct __sk_buff *skb, const st
 						 __be32 public_addr)
 {
 	struct hp_flow_key key = flow_key(pkt->daddr, pkt->dport, pkt->saddr, pkt->sport,
-					  pkt->protocol);
+					  pkt->protocol, HP_FLOW_KEY_TARGET);
 	struct hp_flow *flow;
 	__u64 now;
 	__be32 addr;
@@ -650,7 +1018,7 @@ static __always_inline enum verdict egress_ports(struct __sk_buff *skb, const st
 		return VERDICT_PASS;
 	flow_seen(config, flow, pkt, true, now);
 	addr = flow_reply_addr(flow, public_addr);
-	if (frag_remember(pkt, HP_DIR_EGRESS, addr))
+	if (frag_remember(pkt, HP_DIR_EGRESS, addr, 0))
 		return VERDICT_PASS;
 	if (nat_rewrite(skb, false, pkt, NAT_SOURCE, addr, flow->public_port)) {
 		reason_count(HP_REASON_REWRITE_FAILED);
@@ -672,7 +1040,7 @@ static __always_inline enum verdict egress_icmp(struct __sk_buff *skb, const str
 {
 	const struct icmp_inner *in = &pkt->inner;
 	struct hp_flow_key key = flow_key(in->saddr, in->sport, in->daddr, in->dport,
-					  in->protocol);
+					  in->protocol, HP_FLOW_KEY_TARGET);
 	struct hp_flow *flow = bpf_map_lookup_elem(&hp_flows, &key);
 
 	if (!flow || !flow_live(config, flow, in->protocol, bpf_jiffies64()))
@@ -719,7 +1087,7 @@ static __always_inline int hairpin_egress(struct __sk_buff *skb)
 	if (kind == L4_PORTS)
 		verdict = egress_ports(skb, &pkt, config, public_addr);
 	else if (kind == L4_FRAGMENT)
-		verdict = frag_follow(skb, false, &pkt, config, HP_DIR_EGRESS);
+		verdict = frag_follow(skb, false, &pkt, config, HP_DIR_EGRESS, NULL);
 	else if (kind == L4_ICMP_ERROR)
 		verdict = egress_icmp(skb, &pkt, config);
 	else

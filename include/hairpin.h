@@ -15,6 +15,8 @@
  *   devices   HASH: ifindex -> struct hp_device, the loader's record of what it attached
  *   frags     LRU_HASH: struct hp_frag_key -> struct hp_frag, translated first fragments
  *   sources   LPM_TRIE: struct hp_source_key -> __u32, AllowedSources by generation
+ *   forward_info ARRAY[HP_MAX_FORWARDS] of struct hp_forward_info, by stats_index: how the
+ *             target of a forward is reached from the clients of each Device
  *   admission LRU_HASH: client address -> struct hp_admission, new flows per client
  *   reasons   PERCPU_ARRAY[HP_REASONS] of __u64: packets not handled as usual, by reason
  *   monitors  ARRAY_OF_MAPS[HP_MONITOR_SLOTS] of ring buffers of struct hp_event, one per
@@ -85,8 +87,14 @@ struct hp_config {
 	 */
 	__u64 target_bits;
 	/*
-	 * Ingress's first test: the bits of public_addr, of every old_public_addrs[] and of
-	 * target_bits. A packet to an address whose bit is clear is none of hairpin's: one load
+	 * The bits, as target_bits, of the addresses this host takes as its own when it reflects
+	 * a flow to a target on the clients' LAN (hp_forward_info.reflect_addr): the replies of
+	 * reflected flows come to them.
+	 */
+	__u64 reflect_bits;
+	/*
+	 * Ingress's first test: the bits of public_addr, of every old_public_addrs[], of
+	 * target_bits and of reflect_bits. A packet to an address whose bit is clear is none of hairpin's: one load
 	 * and a test for almost every packet of the LAN. Set before an address joins, cleared
 	 * after one leaves.
 	 */
@@ -148,6 +156,19 @@ struct hp_forward {
 	__u16 flags : 4;	/* HP_FORWARD_* */
 };
 
+/*
+ * How a forward's target is reached, for clients on the Device reflect_ifindex: on the same
+ * LAN as they are (the target answers them directly unless it sees this host as the client),
+ * so hairpin takes the source too, reflect_addr and a port of its choosing, and sends the
+ * packet straight back out of the Device. reflect_ifindex 0: no Device has the target on its
+ * LAN; clients of every Device get the destination rewritten only, and this host delivers the
+ * packet (a target of its own) or routes it (a target elsewhere), and sees the replies.
+ */
+struct hp_forward_info {
+	__u32 reflect_ifindex;
+	__be32 reflect_addr;
+};
+
 /* The forwards array's index of (protocol, port): UDP ports first, then TCP's. */
 static inline __u32 hp_forward_index(__u8 protocol, __u16 port_host_order)
 {
@@ -177,17 +198,33 @@ struct hp_flow_key {
 	__be16 client_port;
 	__be16 target_port;
 	__u8 protocol;
-	__u8 pad[3];
+	__u8 kind;		/* enum hp_flow_kind */
+	__u8 pad[2];
 };
+
+/*
+ * A flow's entries. Every flow has its target's view: the key is the packet as the target
+ * receives it, reversed for its replies. A reflected flow (hp_forward_info) also has the
+ * client's view, keyed by what the client sends, because the target sees this host, not the
+ * client: its nat_addr and nat_port say which address and port of this host stand in for the
+ * client, and the target's view's say which client they stand for.
+ */
+enum hp_flow_kind {
+	HP_FLOW_KEY_TARGET = 0,
+	HP_FLOW_KEY_CLIENT = 1,
+};
+
+/* hp_flow.flags, besides HP_FORWARD_ROAMING as its forward had it */
+#define HP_FLOW_REFLECTED 0x80	/* the target sees this host as the client (nat_addr) */
 
 struct hp_flow {
 	__be32 public_addr;	/* the address the client dialled, which the flow owns */
 	__be16 public_port;
 	__u8 state;		/* enum hp_flow_state */
-	__u8 flags;		/* HP_FORWARD_ROAMING, as its forward had it */
+	__u8 flags;		/* HP_FORWARD_ROAMING, HP_FLOW_REFLECTED */
 	__u16 stats_index;
-	__u16 pad;
-	__u32 pad2;
+	__be16 nat_port;	/* a reflected flow's: see enum hp_flow_kind; else 0 */
+	__be32 nat_addr;
 	__u64 last_seen;	/* bpf_jiffies64() of a recent packet of the flow, either way */
 };
 
@@ -210,6 +247,8 @@ enum hp_reason {
 	HP_REASON_OLD_ADDRESS,		/* to an old public address, no live flow: unchanged */
 	HP_REASON_DIRECT_CLASH,		/* a direct packet ended a flow that held its ports */
 	HP_REASON_NOT_ALLOWED,		/* AllowedSources turned the client away */
+	HP_REASON_REFLECT_PORTS_FULL,	/* no port of this host free to reflect a flow: dropped */
+	HP_REASON_NO_NEIGHBOUR,		/* a reflected packet's next hop unknown: to the stack */
 	HP_REASONS,
 };
 
@@ -229,9 +268,10 @@ struct hp_frag_key {
 	__u8 direction;		/* enum hp_direction: ingress rewrites daddr, egress saddr */
 };
 
+/* What its first fragment's addresses became: 0 for one left as it was. Both: reflected. */
 struct hp_frag {
-	__be32 addr;		/* what its first fragment's rewritten address became */
-	__u32 pad;
+	__be32 saddr;
+	__be32 daddr;
 };
 
 enum hp_direction {

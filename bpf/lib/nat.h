@@ -41,12 +41,17 @@ static __always_inline __sum16 l4_check_update(__u8 protocol, __sum16 check, __u
 	return protocol == IPPROTO_UDP ? csum_apply_udp(check, delta) : csum_apply(check, delta);
 }
 
-/* What a packet's addresses and ports become: the same as before for what does not change. */
+/*
+ * What a packet's addresses, ports and TTL become: the same as before for what does not
+ * change. A reflected packet is forwarded, and loses one from its TTL as it would through a
+ * router.
+ */
 struct nat_tuple {
 	__be32 saddr;
 	__be32 daddr;
 	__be16 sport;
 	__be16 dport;
+	__u8 ttl;
 };
 
 /* @pkt's own tuple, to change a field or two of. */
@@ -54,12 +59,26 @@ static __always_inline struct nat_tuple nat_tuple_of(const struct packet *pkt)
 {
 	struct nat_tuple t = {
 		.saddr = pkt->saddr, .daddr = pkt->daddr, .sport = pkt->sport, .dport = pkt->dport,
+		.ttl = pkt->ttl,
 	};
 
 	return t;
 }
 
-/* The sum of the address changes from @pkt to @to, and of the port changes. */
+/* The TTL and protocol, as the 16-bit word of the header they share (bytes 8 and 9). */
+static __always_inline __be16 ttl_word(__u8 ttl, __u8 protocol)
+{
+	return bpf_htons((__u16)ttl << 8 | protocol);
+}
+
+/* What the IPv4 header checksum covers of the change from @pkt to @to: addresses and TTL. */
+static __always_inline __u32 nat_ip_delta(const struct packet *pkt, const struct nat_tuple *to)
+{
+	return csum_delta32(pkt->saddr, to->saddr) + csum_delta32(pkt->daddr, to->daddr) +
+	       csum_delta16(ttl_word(pkt->ttl, pkt->protocol), ttl_word(to->ttl, pkt->protocol));
+}
+
+/* What the transport checksum's pseudo-header covers of it: the addresses. */
 static __always_inline __u32 nat_addr_delta(const struct packet *pkt, const struct nat_tuple *to)
 {
 	return csum_delta32(pkt->saddr, to->saddr) + csum_delta32(pkt->daddr, to->daddr);
@@ -78,11 +97,12 @@ static __always_inline int nat_rewrite_xdp(struct xdp_md *ctx, const struct pack
 					   const struct nat_tuple *to)
 {
 	__u32 addr_delta = nat_addr_delta(pkt, to);
-	__sum16 ip_check = csum_apply(pkt->ip_check, addr_delta);
+	__sum16 ip_check = csum_apply(pkt->ip_check, nat_ip_delta(pkt, to));
 	__sum16 l4_check = l4_check_update(pkt->protocol, pkt->l4_check,
 					   addr_delta + nat_port_delta(pkt, to));
 
-	if (ctx_store(ctx, true, ip_addr_off(pkt->l3_off, NAT_SOURCE), &to->saddr, 4) ||
+	if (ctx_store(ctx, true, pkt->l3_off + offsetof(struct iphdr, ttl), &to->ttl, 1) ||
+	    ctx_store(ctx, true, ip_addr_off(pkt->l3_off, NAT_SOURCE), &to->saddr, 4) ||
 	    ctx_store(ctx, true, ip_addr_off(pkt->l3_off, NAT_DESTINATION), &to->daddr, 4) ||
 	    ctx_store(ctx, true, pkt->l3_off + offsetof(struct iphdr, check), &ip_check,
 		      sizeof(ip_check)) ||
@@ -103,7 +123,7 @@ static __always_inline int nat_rewrite_xdp(struct xdp_md *ctx, const struct pack
  * then stays 0 and nothing in the packet offsets the port change, so with CHECKSUM_COMPLETE
  * skb->csum has to follow it (BPF_F_RECOMPUTE_CSUM); every other change is offset by a
  * checksum field's. The IPv4 checksum needs no helper: it is computed here and stored with the
- * addresses in one write (bytes 10 to 19 of the header), whose sum does not change.
+ * TTL and the addresses in one write (bytes 8 to 19 of the header), whose sum does not change.
  */
 static __always_inline int nat_rewrite_skb(struct __sk_buff *skb, const struct packet *pkt,
 					   const struct nat_tuple *to)
@@ -116,16 +136,20 @@ static __always_inline int nat_rewrite_skb(struct __sk_buff *skb, const struct p
 		__be16 dport;
 	} ports = { to->sport, to->dport };
 	struct {
+		__u8 ttl;
+		__u8 protocol;
 		__sum16 check;
 		__be32 saddr;
 		__be32 daddr;
 	} __attribute__((packed)) ip_tail = {
-		.check = csum_apply(pkt->ip_check, addr_delta),
+		.ttl = to->ttl,
+		.protocol = pkt->protocol,
+		.check = csum_apply(pkt->ip_check, nat_ip_delta(pkt, to)),
 		.saddr = to->saddr,
 		.daddr = to->daddr,
 	};
 
-	if (bpf_skb_store_bytes(skb, pkt->l3_off + offsetof(struct iphdr, check), &ip_tail,
+	if (bpf_skb_store_bytes(skb, pkt->l3_off + offsetof(struct iphdr, ttl), &ip_tail,
 				sizeof(ip_tail), 0) ||
 	    bpf_l4_csum_replace(skb, check_off, 0, addr_delta, l4_flags | BPF_F_PSEUDO_HDR) ||
 	    bpf_skb_store_bytes(skb, pkt->l4_off, &ports, sizeof(ports), port_flags) ||
@@ -179,22 +203,31 @@ static __always_inline int nat_rewrite(void *ctx, const bool xdp, const struct p
  * Return and invalidation: as nat_rewrite_tuple().
  */
 static __always_inline int nat_rewrite_addrs(void *ctx, const bool xdp, const struct packet *pkt,
-					     __be32 saddr, __be32 daddr)
+					     __be32 saddr, __be32 daddr, __u8 ttl)
 {
-	__sum16 ip_check = csum_apply(pkt->ip_check, csum_delta32(pkt->saddr, saddr) +
-							   csum_delta32(pkt->daddr, daddr));
+	__sum16 ip_check = csum_apply(pkt->ip_check,
+				      csum_delta32(pkt->saddr, saddr) +
+				      csum_delta32(pkt->daddr, daddr) +
+				      csum_delta16(ttl_word(pkt->ttl, pkt->protocol),
+						   ttl_word(ttl, pkt->protocol)));
 	struct {
+		__u8 ttl;
+		__u8 protocol;
 		__sum16 check;
 		__be32 saddr;
 		__be32 daddr;
-	} __attribute__((packed)) ip_tail = { .check = ip_check, .saddr = saddr, .daddr = daddr };
+	} __attribute__((packed)) ip_tail = {
+		.ttl = ttl, .protocol = pkt->protocol, .check = ip_check, .saddr = saddr,
+		.daddr = daddr,
+	};
 
 	if (xdp)
-		return ctx_store(ctx, true, ip_addr_off(pkt->l3_off, NAT_SOURCE), &saddr, 4) ||
+		return ctx_store(ctx, true, pkt->l3_off + offsetof(struct iphdr, ttl), &ttl, 1) ||
+		       ctx_store(ctx, true, ip_addr_off(pkt->l3_off, NAT_SOURCE), &saddr, 4) ||
 		       ctx_store(ctx, true, ip_addr_off(pkt->l3_off, NAT_DESTINATION), &daddr, 4) ||
 		       ctx_store(ctx, true, pkt->l3_off + offsetof(struct iphdr, check), &ip_check,
 				 sizeof(ip_check)) ? -1 : 0;
-	return bpf_skb_store_bytes(ctx, pkt->l3_off + offsetof(struct iphdr, check), &ip_tail,
+	return bpf_skb_store_bytes(ctx, pkt->l3_off + offsetof(struct iphdr, ttl), &ip_tail,
 				   sizeof(ip_tail), 0) ? -1 : 0;
 }
 
@@ -203,7 +236,7 @@ static __always_inline int nat_rewrite_addr(void *ctx, const bool xdp, const str
 					    enum nat_side side, __be32 addr)
 {
 	return nat_rewrite_addrs(ctx, xdp, pkt, side == NAT_SOURCE ? addr : pkt->saddr,
-				 side == NAT_SOURCE ? pkt->daddr : addr);
+				 side == NAT_SOURCE ? pkt->daddr : addr, pkt->ttl);
 }
 
 /*
@@ -211,7 +244,8 @@ static __always_inline int nat_rewrite_addr(void *ctx, const bool xdp, const str
  * nf_nat_icmp_reply_translation() does.
  * @ctx, @xdp: the program's context
  * @pkt: from parse_l4() (L4_ICMP_ERROR)
- * @saddr, @daddr: what the outer addresses become (the same values leave them alone)
+ * @saddr, @daddr: what the outer addresses become (the same values leave them alone); the TTL
+ *	is @to's
  * @to: what the embedded packet's addresses and ports become
  *
  * The embedded packet goes the other way: an error about a reply sent from the public
@@ -253,9 +287,9 @@ static __always_inline int nat_icmp_error_tuple(void *ctx, const bool xdp,
 	    ctx_store(ctx, xdp, in->icmp_off + offsetof(struct icmphdr, checksum), &icmp_check,
 		      sizeof(icmp_check)))
 		return -1;
-	if (saddr == pkt->saddr && daddr == pkt->daddr)
+	if (saddr == pkt->saddr && daddr == pkt->daddr && to->ttl == pkt->ttl)
 		return 0;
-	return nat_rewrite_addrs(ctx, xdp, pkt, saddr, daddr);
+	return nat_rewrite_addrs(ctx, xdp, pkt, saddr, daddr, to->ttl);
 }
 
 /*
@@ -272,6 +306,7 @@ static __always_inline int nat_icmp_error(void *ctx, const bool xdp, const struc
 {
 	const struct icmp_inner *in = &pkt->inner;
 	struct nat_tuple to = {
+		.ttl = pkt->ttl,
 		.saddr = inner_side == NAT_SOURCE ? inner_addr : in->saddr,
 		.daddr = inner_side == NAT_SOURCE ? in->daddr : inner_addr,
 		.sport = inner_side == NAT_SOURCE ? inner_port : in->sport,

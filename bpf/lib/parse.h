@@ -61,6 +61,7 @@ struct packet {
 	__sum16 ip_check;
 	__sum16 l4_check;	/* the UDP or TCP checksum field as received; L4_PORTS only */
 	__u16 ip_len;		/* IPv4 total length, host order: what the counters count */
+	__u8 ttl;
 	__u8 protocol;
 	__u8 tcp_flags;		/* TCP's FIN, SYN, RST, ACK...; 0 for UDP; L4_PORTS only */
 	bool first_fragment;
@@ -227,6 +228,7 @@ static __always_inline int parse_l4(void *ctx, const bool xdp, struct iphdr *iph
 	pkt->daddr = iph->daddr;
 	pkt->ip_id = iph->id;
 	pkt->ip_check = iph->check;
+	pkt->ttl = iph->ttl;
 	pkt->ip_len = bpf_ntohs(iph->tot_len);
 	/* Options (IHL > 5) are skipped over, not assumed away. */
 	pkt->l4_off = pkt->l3_off + ihl * 4;

@@ -144,6 +144,8 @@ enum variant { XDP, TC, TC_CSUM_COMPLETE, N_VARIANTS };
 			   : 1U << TC | 1U << TC_CSUM_COMPLETE)
 
 extern const struct test_fixture packets_fixture;
+/* lan0 of the test's network namespace: the device every frame arrives on. */
+extern int packets_lan_ifindex;
 extern struct hairpin *packets_skel;
 
 /* A test of the programs of @hook, as described at the top of this file. */
