@@ -502,12 +502,14 @@ static __always_inline void flow_seen_both(const struct hp_config *config,
 					   const struct hp_flow_key *key, struct hp_flow *flow,
 					   const struct packet *pkt, bool reply, __u64 now)
 {
-	__u64 before = flow->last_seen;
+	__u64 seen_before = flow->last_seen;
+	__u8 state_before = flow->state;
 	struct hp_flow_key peer_key;
 	struct hp_flow *peer;
 
 	flow_seen(config, flow, pkt, reply, now);
-	if (!(flow->flags & HP_FLOW_REFLECTED) || flow->last_seen == before)
+	if (!(flow->flags & HP_FLOW_REFLECTED) ||
+	    (flow->last_seen == seen_before && flow->state == state_before))
 		return;
 	peer_key = flow_peer_key(key, flow);
 	peer = bpf_map_lookup_elem(&hp_flows, &peer_key);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The flows map over a flow's life: a second packet, a stale entry refreshed, a forward that
- * moved to another stats slot, and the public address changing under a flow.
+ * The flows map over a flow's life: a second packet, a forward that moved to another stats
+ * slot, and the public address changing under a flow (lifetime.c has the rest: refreshes,
+ * states, timeouts, old addresses).
  */
 #include <string.h>
 
@@ -37,30 +38,6 @@ PACKET_TEST(flow_second_packet_keeps_flow, INGRESS)
 	}
 	CHECK_EQ(count_flows(skel), 1, "flows in the map");
 	expect_stats(skel, tcp_forward.stats_index, 2, 2 * frame_ip_len(&in), 0, 0);
-}
-
-/* A flow not seen for more than a second gets last_seen refreshed, and nothing else. */
-PACKET_TEST(flow_stale_last_seen_refreshed, INGRESS)
-{
-	struct frame in = udp_to_public();
-	struct hp_flow_key key = flow_key(&udp_forward, CLIENT_ADDR, CLIENT_UDP_PORT);
-	struct hp_flow before, after;
-	struct result r;
-	__u64 t0, t1;
-
-	put_flow(skel, &udp_forward, CLIENT_ADDR, CLIENT_UDP_PORT, PUBLIC_ADDR);
-	get_flow(skel, &key, &before);
-	t0 = jiffies_now();
-	run_frame(&r, skel, INGRESS, v, &in);
-	t1 = jiffies_now();
-	expect_rewritten(v, &r, &in, NAT_DESTINATION, TARGET_ADDR, udp_forward.target_port,
-			 "packet of a stale flow");
-	if (expect_flow(skel, &in, &udp_forward, PUBLIC_ADDR, t0, t1, &after)) {
-		after.last_seen = before.last_seen;
-		CHECK(!memcmp(&before, &after, sizeof(before)),
-		      "refresh changed the flow beyond last_seen");
-	}
-	CHECK_EQ(count_flows(skel), 1, "flows in the map");
 }
 
 /* The forward moved to another stats slot: the flow follows, counting goes to the new slot. */

@@ -747,6 +747,8 @@ static const char *lan_setup(void)
 {
 	static const char *const commands[] = {
 		"ip link set lo up",
+		/* A gateway forwards; the route lookups of reflection ask for it (bpf_fib_lookup()). */
+		"sysctl -qw net.ipv4.ip_forward=1",
 		"ip link add lan0 address 02:48:50:00:00:01 type veth peer name lan0peer",
 		"ip link set lan0 up",
 		"ip link set lan0peer up",

@@ -1,0 +1,404 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Reflection (doc/translation.md, "Reflection"): a forward whose target is on the clients' own
+ * LAN. The client's packet goes to the target from this host's address and a port of its
+ * choosing, straight back out of lan0; the target's reply goes to the client from the public
+ * address; both never enter the stack. XDP sends them with XDP_TX and the link-layer
+ * addresses of the neighbour table of the test's namespace (packets.c's lan_setup()); tc
+ * redirects them through bpf_redirect_neigh(), which fills those addresses in itself.
+ */
+#include <errno.h>
+#include <string.h>
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/pkt_cls.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "packets.h"
+
+/* A server on the clients' LAN, known to lan0's neighbour table; and one that is not. */
+#define SERVER_ADDR IPV4(192, 0, 2, 60)
+#define UNKNOWN_SERVER_ADDR IPV4(192, 0, 2, 61)
+/* This host's address on lan0: the client, as the server sees it. */
+#define REFLECT_ADDR TARGET_ADDR
+
+static const __u8 host_mac[ETH_ALEN] = HOST_MAC;
+static const __u8 client_mac[ETH_ALEN] = CLIENT_MAC;
+static const __u8 client2_mac[ETH_ALEN] = { 0x02, 0x48, 0x50, 0x00, 0x00, 0x0b };
+static const __u8 server_mac[ETH_ALEN] = { 0x02, 0x48, 0x50, 0x00, 0x00, 0x3c };
+
+static const struct forward_rule reflected = {
+	.protocol = IPPROTO_UDP, .port = 51820,
+	.target_addr = SERVER_ADDR, .target_port = 51821, .stats_index = 3,
+};
+
+/*
+ * The forward of udp/51820 to the server, reflected for clients on lan0 (or on the device
+ * @ifindex), as `up` writes it: the forward, its info, the prefilters' bits.
+ */
+static void reflect_forward(struct hairpin *skel, const struct forward_rule *rule, int ifindex)
+{
+	struct hp_forward_info info = { .reflect_ifindex = ifindex, .reflect_addr = REFLECT_ADDR };
+	const __be32 targets[TEST_MAX_TARGETS] = { TARGET_ADDR, rule->target_addr };
+	struct hp_config config;
+	__u32 index = rule->stats_index, zero = 0;
+	int fd = bpf_map__fd(skel->maps.hp_config);
+
+	set_config(skel, PUBLIC_ADDR, targets);
+	set_forward(skel, rule);
+	CHECK(!bpf_map_update_elem(bpf_map__fd(skel->maps.hp_forward_info), &index, &info,
+				   BPF_ANY), "set forward info: %s", strerror(errno));
+	if (!CHECK(!bpf_map_lookup_elem(fd, &zero, &config), "read config: %s", strerror(errno)))
+		return;
+	config.reflect_bits = hp_target_bit(REFLECT_ADDR);
+	config.ingress_bits |= config.reflect_bits;
+	CHECK(!bpf_map_update_elem(fd, &zero, &config, BPF_ANY), "write config: %s",
+	      strerror(errno));
+}
+
+/* The client @client dials the public address from @port. */
+static struct frame client_packet(__be32 client, __u16 port)
+{
+	struct frame f = udp_to_public();
+
+	FRAME_IPH(&f).saddr = client;
+	FRAME_UDPH(&f).source = htons(port);
+	frame_finish(&f);
+	return f;
+}
+
+/* The server answers the host's @port. */
+static struct frame server_reply(__u16 port)
+{
+	struct frame f = udp_reply();
+
+	FRAME_IPH(&f).saddr = SERVER_ADDR;
+	FRAME_IPH(&f).daddr = REFLECT_ADDR;
+	FRAME_UDPH(&f).dest = htons(port);
+	memcpy(f.data, host_mac, ETH_ALEN);
+	memcpy(f.data + ETH_ALEN, server_mac, ETH_ALEN);
+	frame_finish(&f);
+	return f;
+}
+
+/*
+ * @in after a reflection: addresses and ports as given, TTL one less, checksums from scratch;
+ * on XDP, sent from lan0 to @dst_mac. (tc leaves the link layer to bpf_redirect_neigh().)
+ */
+static struct frame reflected_frame(enum variant v, const struct frame *in, __be32 saddr,
+				    __u16 sport, __be32 daddr, __u16 dport, const __u8 *dst_mac)
+{
+	struct frame f = *in;
+
+	FRAME_IPH(&f).saddr = saddr;
+	FRAME_IPH(&f).daddr = daddr;
+	FRAME_IPH(&f).ttl--;
+	FRAME_UDPH(&f).source = htons(sport);
+	FRAME_UDPH(&f).dest = htons(dport);
+	if (v == XDP) {
+		memcpy(f.data, dst_mac, ETH_ALEN);
+		memcpy(f.data + ETH_ALEN, host_mac, ETH_ALEN);
+	}
+	frame_set_checksums(&f, true);
+	return f;
+}
+
+/* The verdict that sends a reflected packet back out. */
+static __u32 tx_verdict(enum variant v)
+{
+	return v == XDP ? XDP_TX : TC_ACT_REDIRECT;
+}
+
+static void expect_reflected(enum variant v, const struct result *r, const struct frame *want,
+			     const char *what)
+{
+	struct frame got;
+
+	if (!CHECK(r->err == 0, "%s: test_run: %s", what, strerror(-r->err)))
+		return;
+	CHECK(r->retval == tx_verdict(v), "%s: verdict: got %u, want %u", what, r->retval,
+	      tx_verdict(v));
+	if (!CHECK(r->size_out == want->len, "%s: data_size_out: got %u, want %u", what,
+		   r->size_out, want->len))
+		return;
+	got.len = r->size_out;
+	memcpy(got.data, r->out, r->size_out);
+	expect_same_bytes(got.data, want, got.len, what);
+	expect_valid_checksums(&got, false, what);
+}
+
+static bool get_entry(struct hairpin *skel, __be32 client, __u16 client_port,
+		      enum hp_flow_kind kind, struct hp_flow *flow)
+{
+	struct hp_flow_key key = {
+		.client_addr = client, .target_addr = SERVER_ADDR, .client_port = htons(client_port),
+		.target_port = htons(reflected.target_port), .protocol = IPPROTO_UDP, .kind = kind,
+	};
+
+	return get_flow(skel, &key, flow);
+}
+
+static __u64 reason_count(struct hairpin *skel, enum hp_reason reason)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	__u64 per_cpu[256] = { 0 }, sum = 0;
+	__u32 key = reason;
+
+	if (!CHECK(ncpus > 0 && ncpus <= 256, "%d CPUs", ncpus))
+		return 0;
+	CHECK(!bpf_map_lookup_elem(bpf_map__fd(skel->maps.hp_reasons), &key, per_cpu),
+	      "read reasons[%u]: %s", reason, strerror(errno));
+	for (int cpu = 0; cpu < ncpus; cpu++)
+		sum += per_cpu[cpu];
+	return sum;
+}
+
+/* The client's packet goes to the server from this host, its port kept, and back out. */
+PACKET_TEST(reflect_client_to_server, INGRESS)
+{
+	struct frame in = client_packet(CLIENT_ADDR, CLIENT_UDP_PORT);
+	struct frame want = reflected_frame(v, &in, REFLECT_ADDR, CLIENT_UDP_PORT, SERVER_ADDR,
+					    reflected.target_port, server_mac);
+	struct hp_flow client_side, server_side;
+	struct result r;
+
+	reflect_forward(skel, &reflected, packets_lan_ifindex);
+	run_frame(&r, skel, INGRESS, v, &in);
+	expect_reflected(v, &r, &want, "client to server");
+	if (CHECK(get_entry(skel, CLIENT_ADDR, CLIENT_UDP_PORT, HP_FLOW_KEY_CLIENT, &client_side),
+		  "no client's view of the flow"))
+		CHECK(client_side.nat_addr == REFLECT_ADDR &&
+		      ntohs(client_side.nat_port) == CLIENT_UDP_PORT &&
+		      client_side.public_addr == PUBLIC_ADDR &&
+		      (client_side.flags & HP_FLOW_REFLECTED),
+		      "client's view: this host %s:%u, public %s, flags 0x%x",
+		      addr_str(client_side.nat_addr), ntohs(client_side.nat_port),
+		      addr_str(client_side.public_addr), client_side.flags);
+	if (CHECK(get_entry(skel, REFLECT_ADDR, CLIENT_UDP_PORT, HP_FLOW_KEY_TARGET, &server_side),
+		  "no server's view of the flow"))
+		CHECK(server_side.nat_addr == CLIENT_ADDR &&
+		      ntohs(server_side.nat_port) == CLIENT_UDP_PORT &&
+		      (server_side.flags & HP_FLOW_REFLECTED),
+		      "server's view stands for %s:%u, flags 0x%x", addr_str(server_side.nat_addr),
+		      ntohs(server_side.nat_port), server_side.flags);
+	expect_stats(skel, reflected.stats_index, 1, frame_ip_len(&in), 0, 0);
+}
+
+/* The server's reply goes to the client from the public address, and back out. */
+PACKET_TEST(reflect_server_reply_to_client, INGRESS)
+{
+	struct frame in = client_packet(CLIENT_ADDR, CLIENT_UDP_PORT);
+	struct frame reply = server_reply(CLIENT_UDP_PORT);
+	struct frame want = reflected_frame(v, &reply, PUBLIC_ADDR, reflected.port, CLIENT_ADDR,
+					    CLIENT_UDP_PORT, client_mac);
+	struct hp_flow client_side;
+	struct result r;
+
+	reflect_forward(skel, &reflected, packets_lan_ifindex);
+	run_frame(&r, skel, INGRESS, v, &in);
+	run_frame(&r, skel, INGRESS, v, &reply);
+	expect_reflected(v, &r, &want, "server to client");
+	/* Both views change state together: the reply made the client's view replied too. */
+	if (CHECK(get_entry(skel, CLIENT_ADDR, CLIENT_UDP_PORT, HP_FLOW_KEY_CLIENT, &client_side),
+		  "no client's view of the flow"))
+		CHECK_EQ(client_side.state, HP_FLOW_REPLIED, "client's view's state after a reply");
+	expect_stats(skel, reflected.stats_index, 1, frame_ip_len(&in), 1,
+		     frame_ip_len(&reply));
+	if (test_subtest("reply_without_flow_passes")) {
+		struct frame stray = server_reply(CLIENT_UDP_PORT + 1);
+
+		reflect_forward(skel, &reflected, packets_lan_ifindex);
+		expect_ingress_untouched(v, skel, &stray, "a server's packet of no flow");
+	}
+}
+
+/* Two clients from the same port: the second gets another port of this host. */
+PACKET_TEST(reflect_port_collision, INGRESS)
+{
+	struct frame first = client_packet(CLIENT_ADDR, CLIENT_UDP_PORT);
+	struct frame second = client_packet(CLIENT2_ADDR, CLIENT_UDP_PORT);
+	struct hp_flow client_side;
+	struct result r;
+	__u16 port;
+
+	reflect_forward(skel, &reflected, packets_lan_ifindex);
+	run_frame(&r, skel, INGRESS, v, &first);
+	run_frame(&r, skel, INGRESS, v, &second);
+	CHECK_EQ(r.retval, tx_verdict(v), "verdict for the second client");
+	if (!CHECK(get_entry(skel, CLIENT2_ADDR, CLIENT_UDP_PORT, HP_FLOW_KEY_CLIENT,
+			     &client_side), "no flow for the second client"))
+		return;
+	port = ntohs(client_side.nat_port);
+	CHECK(port != CLIENT_UDP_PORT && port >= 1024,
+	      "the second client got port %u (the first has %u)", port, CLIENT_UDP_PORT);
+	struct frame want = reflected_frame(v, &second, REFLECT_ADDR, port, SERVER_ADDR,
+					    reflected.target_port, server_mac);
+	expect_reflected(v, &r, &want, "the second client to the server");
+
+	/* Each port's replies go to its own client. */
+	struct frame reply = server_reply(port);
+	struct frame want_reply = reflected_frame(v, &reply, PUBLIC_ADDR, reflected.port,
+						  CLIENT2_ADDR, CLIENT_UDP_PORT, client2_mac);
+
+	run_frame(&r, skel, INGRESS, v, &reply);
+	expect_reflected(v, &r, &want_reply, "reply to the second client");
+	reply = server_reply(CLIENT_UDP_PORT);
+	want_reply = reflected_frame(v, &reply, PUBLIC_ADDR, reflected.port, CLIENT_ADDR,
+				     CLIENT_UDP_PORT, client_mac);
+	run_frame(&r, skel, INGRESS, v, &reply);
+	expect_reflected(v, &r, &want_reply, "reply to the first client");
+}
+
+/* A client on another Device than the server's: only the destination is rewritten. */
+PACKET_TEST(reflect_not_on_this_device, INGRESS)
+{
+	struct frame in = client_packet(CLIENT_ADDR, CLIENT_UDP_PORT);
+	struct result r;
+
+	reflect_forward(skel, &reflected, packets_lan_ifindex + 1000);
+	run_frame(&r, skel, INGRESS, v, &in);
+	expect_rewritten(v, &r, &in, NAT_DESTINATION, SERVER_ADDR, reflected.target_port,
+			 "client on another device");
+}
+
+/*
+ * XDP cannot send to a server whose link-layer address the neighbour table lacks: the packet
+ * goes to the stack with its destination rewritten, for the stack to resolve it; a roaming
+ * forward's is dropped instead (its peer would move to the server's own address). tc's
+ * redirect resolves the neighbour itself.
+ */
+PACKET_TEST(reflect_unknown_neighbour, INGRESS)
+{
+	struct forward_rule unknown = reflected;
+	struct frame in = client_packet(CLIENT_ADDR, CLIENT_UDP_PORT);
+	struct result r;
+
+	unknown.target_addr = UNKNOWN_SERVER_ADDR;
+	reflect_forward(skel, &unknown, packets_lan_ifindex);
+	run_frame(&r, skel, INGRESS, v, &in);
+	if (v == XDP) {
+		expect_rewritten(v, &r, &in, NAT_DESTINATION, UNKNOWN_SERVER_ADDR,
+				 unknown.target_port, "to the stack, destination only");
+		CHECK_EQ(reason_count(skel, HP_REASON_NO_NEIGHBOUR), 1, "no_neighbour count");
+	} else {
+		struct frame want = reflected_frame(v, &in, REFLECT_ADDR, CLIENT_UDP_PORT,
+						    UNKNOWN_SERVER_ADDR, unknown.target_port, NULL);
+
+		expect_reflected(v, &r, &want, "tc redirects through the neighbour table");
+	}
+	if (test_subtest("roaming_dropped") && v == XDP) {
+		unknown.flags = HP_FORWARD_ROAMING;
+		reflect_forward(skel, &unknown, packets_lan_ifindex);
+		run_frame(&r, skel, INGRESS, v, &in);
+		CHECK_EQ(r.retval, XDP_DROP, "verdict for a roaming forward");
+	}
+}
+
+/* A packet whose TTL would run out here is left to the stack, which answers it. */
+PACKET_TEST(reflect_ttl_one_to_the_stack, INGRESS)
+{
+	struct frame in = client_packet(CLIENT_ADDR, CLIENT_UDP_PORT);
+	struct result r;
+
+	FRAME_IPH(&in).ttl = 1;
+	frame_finish(&in);
+	reflect_forward(skel, &reflected, packets_lan_ifindex);
+	run_frame(&r, skel, INGRESS, v, &in);
+	expect_rewritten(v, &r, &in, NAT_DESTINATION, SERVER_ADDR, reflected.target_port,
+			 "TTL 1");
+}
+
+/* The server says port unreachable about the client's packet: the client hears it. */
+PACKET_TEST(reflect_icmp_from_server, INGRESS)
+{
+	struct frame in = client_packet(CLIENT_ADDR, CLIENT_UDP_PORT);
+	struct frame at_server, err, want;
+	struct result r;
+
+	reflect_forward(skel, &reflected, packets_lan_ifindex);
+	run_frame(&r, skel, INGRESS, v, &in);
+	/* The packet as the server received it, and the server's error about it. */
+	at_server = reflected_frame(XDP, &in, REFLECT_ADDR, CLIENT_UDP_PORT, SERVER_ADDR,
+				    reflected.target_port, server_mac);
+	err = icmp_error(SERVER_ADDR, REFLECT_ADDR, port_unreachable.type, port_unreachable.code,
+			 0, &at_server, QUOTE_ALL, false);
+	/* What the client must get: from the public address, about what it sent (one hop on). */
+	struct frame sent = in;
+
+	FRAME_IPH(&sent).ttl--;
+	frame_finish(&sent);
+	want = icmp_error(PUBLIC_ADDR, CLIENT_ADDR, port_unreachable.type, port_unreachable.code,
+			  0, &sent, QUOTE_ALL, false);
+	FRAME_IPH(&want).ttl = FRAME_IPH(&err).ttl - 1;
+	if (v == XDP) {
+		memcpy(want.data, client_mac, ETH_ALEN);
+		memcpy(want.data + ETH_ALEN, host_mac, ETH_ALEN);
+	} else {
+		memcpy(want.data, err.data, 2 * ETH_ALEN);
+	}
+	frame_set_icmp_checksums(&want);
+	run_frame(&r, skel, INGRESS, v, &err);
+	if (!CHECK(r.err == 0 && r.retval == tx_verdict(v), "error from the server: verdict %u",
+		   r.retval))
+		return;
+	expect_same_bytes(r.out, &want, want.len, "error from the server");
+}
+
+/* The client says port unreachable about a reply: the server hears it, about what it sent. */
+PACKET_TEST(reflect_icmp_from_client, INGRESS)
+{
+	struct frame in = client_packet(CLIENT_ADDR, CLIENT_UDP_PORT);
+	struct frame reply = server_reply(CLIENT_UDP_PORT), at_client, err, want;
+	struct result r;
+
+	reflect_forward(skel, &reflected, packets_lan_ifindex);
+	run_frame(&r, skel, INGRESS, v, &in);
+	at_client = reflected_frame(XDP, &reply, PUBLIC_ADDR, reflected.port, CLIENT_ADDR,
+				    CLIENT_UDP_PORT, client_mac);
+	err = icmp_error(CLIENT_ADDR, PUBLIC_ADDR, port_unreachable.type, port_unreachable.code,
+			 0, &at_client, QUOTE_ALL, false);
+	struct frame sent = reply;
+
+	FRAME_IPH(&sent).ttl--;
+	frame_finish(&sent);
+	want = icmp_error(REFLECT_ADDR, SERVER_ADDR, port_unreachable.type,
+			  port_unreachable.code, 0, &sent, QUOTE_ALL, false);
+	FRAME_IPH(&want).ttl = FRAME_IPH(&err).ttl - 1;
+	if (v == XDP) {
+		memcpy(want.data, server_mac, ETH_ALEN);
+		memcpy(want.data + ETH_ALEN, host_mac, ETH_ALEN);
+	} else {
+		memcpy(want.data, err.data, 2 * ETH_ALEN);
+	}
+	frame_set_icmp_checksums(&want);
+	run_frame(&r, skel, INGRESS, v, &err);
+	if (!CHECK(r.err == 0 && r.retval == tx_verdict(v), "error from the client: verdict %u",
+		   r.retval))
+		return;
+	expect_same_bytes(r.out, &want, want.len, "error from the client");
+}
+
+/* A datagram in fragments: each fragment is reflected as its first was. */
+PACKET_TEST(reflect_fragments, INGRESS)
+{
+	struct frame base = client_packet(CLIENT_ADDR, CLIENT_UDP_PORT);
+	struct frame datagram = with_payload(&base, FRAG_PAYLOAD_LEN);
+	struct frame in[N_FRAGS], want_whole, want[N_FRAGS];
+	struct result r;
+
+	reflect_forward(skel, &reflected, packets_lan_ifindex);
+	fragments_of(&datagram, in);
+	want_whole = reflected_frame(v, &datagram, REFLECT_ADDR, CLIENT_UDP_PORT, SERVER_ADDR,
+				     reflected.target_port, server_mac);
+	fragments_of(&want_whole, want);
+	for (int i = 0; i < N_FRAGS; i++) {
+		/* fragments_of() copies the link layer and fixes each IPv4 checksum. */
+		run_frame(&r, skel, INGRESS, v, &in[i]);
+		if (!CHECK(r.err == 0 && r.retval == tx_verdict(v), "%s fragment: verdict %u",
+			   frag_names[i], r.retval))
+			continue;
+		expect_same_bytes(r.out, &want[i], want[i].len, frag_names[i]);
+	}
+}
