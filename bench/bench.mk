@@ -36,6 +36,9 @@ $(BENCH_TOOLS): $(BENCH_BUILD)/%: $(BENCH_BUILD)/%.o
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
+# tcx speaks the 6.6 UAPI through the loader's module for it.
+$(BENCH_BUILD)/tcx: $(BUILD)/loader/tcx.o
+
 bench-tools: all $(BENCH_TOOLS) $(BENCH_BUILD)/bpf/null.bpf.o
 
 bench: bench-tools

@@ -40,10 +40,8 @@ config() {
 snapshot() {
 	{
 		for dev in lan0 lan1 br9; do
-			in_ns pi ip -d link show "$dev" 2>&1 | grep -o 'prog/xdp id [0-9]*'
+			hooks_of "$NS_PI" "$dev"
 			in_ns pi tc qdisc show dev "$dev" 2>&1
-			in_ns pi tc filter show dev "$dev" ingress 2>&1
-			in_ns pi tc filter show dev "$dev" egress 2>&1
 		done
 		ls "$PIN_DIR" 2>&1
 		for map in config forwards devices sources; do
@@ -156,9 +154,10 @@ json=$(hairpin status --json)
 mode=$(jq -r '.devices[0].mode' <<<"$json")
 check "after the race, status shows one device, attached" "$json" \
 	test "$(jq '[.devices[] | select(.attached)] | length' <<<"$json")" -eq 1
-xdp_progs=$(in_ns pi ip -d link show lan0 | grep -c 'prog/xdp')
-tc_in=$(in_ns pi tc filter show dev lan0 ingress | grep -c 'hp_ingress_tc')
-tc_out=$(in_ns pi tc filter show dev lan0 egress | grep -c 'hp_egress_tc')
+hooks=$(hooks_of "$NS_PI" lan0)
+xdp_progs=$(grep -c '^xdp ' <<<"$hooks")
+tc_in=$(grep -Ec '^tcx?-ingress [0-9]+ hp_ingress_tc' <<<"$hooks")
+tc_out=$(grep -Ec '^tcx?-egress [0-9]+ hp_egress_tc' <<<"$hooks")
 if [ "$mode" = xdp ]; then want_xdp=1 want_tc=0; else want_xdp=0 want_tc=1; fi
 check "after the race, exactly the recorded mode's programs are attached" \
 	"mode $mode: xdp $xdp_progs, tc ingress $tc_in, tc egress $tc_out" \
