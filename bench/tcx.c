@@ -7,8 +7,9 @@
  *   tcx OBJECT PROGRAM IFACE PIN                   attach to IFACE's tcx ingress, pin the link
  *   tcx attach OBJECT PROGRAM IFACE ingress|egress PIN [first|last]
  *                                                  the same for either hook; last by default
- *   tcx show IFACE                                 one line per program on IFACE's tcx hooks,
- *                                                  in the order they run:
+ *   tcx show [IFACE]                               one line per program on IFACE's tcx hooks
+ *                                                  (every device's: "IFACE " first), in the
+ *                                                  order they run:
  *                                                  "ingress|egress PROG_ID NAME LINK_ID"
  *
  * Removing the pin detaches the program. libbpf 1.1 has no tcx API (bpf_program__attach_tcx()
@@ -29,7 +30,7 @@ static int usage(void)
 {
 	fprintf(stderr, "usage: tcx OBJECT PROGRAM IFACE PIN\n"
 			"       tcx attach OBJECT PROGRAM IFACE ingress|egress PIN [first|last]\n"
-			"       tcx show IFACE\n");
+			"       tcx show [IFACE]\n");
 	return 2;
 }
 
@@ -80,7 +81,8 @@ static int attach(const char *object, const char *program, const char *iface,
 	return 0;
 }
 
-static int show(const char *iface)
+/* @iface's tcx programs, each line after @prefix. */
+static int show(const char *iface, const char *prefix)
 {
 	int ifindex = ifindex_of(iface);
 
@@ -104,7 +106,7 @@ static int show(const char *iface)
 				snprintf(info.name, sizeof(info.name), "?");
 			if (fd >= 0)
 				close(fd);
-			printf("%s %u %s %u\n", dir == HP_DIR_INGRESS ? "ingress" : "egress",
+			printf("%s%s %u %s %u\n", prefix, dir == HP_DIR_INGRESS ? "ingress" : "egress",
 			       entries[i].prog_id, info.name[0] ? info.name : "-",
 			       entries[i].link_id);
 		}
@@ -112,10 +114,31 @@ static int show(const char *iface)
 	return 0;
 }
 
+static int show_all(void)
+{
+	struct if_nameindex *all = if_nameindex(), *i;
+	int status = 0;
+
+	if (!all) {
+		fprintf(stderr, "tcx: couldn't list the devices: %s\n", strerror(errno));
+		return 1;
+	}
+	for (i = all; i->if_index && !status; i++) {
+		char prefix[IF_NAMESIZE + 1];
+
+		snprintf(prefix, sizeof(prefix), "%s ", i->if_name);
+		status = show(i->if_name, prefix);
+	}
+	if_freenameindex(all);
+	return status;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 2 && !strcmp(argv[1], "show"))
+		return show_all();
 	if (argc == 3 && !strcmp(argv[1], "show"))
-		return show(argv[2]);
+		return show(argv[2], "");
 	if ((argc == 7 || argc == 8) && !strcmp(argv[1], "attach")) {
 		bool ingress = !strcmp(argv[5], "ingress");
 
