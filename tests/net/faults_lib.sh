@@ -45,7 +45,8 @@ scenario() {
 	esac
 }
 
-# hp ARGS...: the test build, as the variant runs it.
+# hp ARGS...: the test build (for its fault points), as the variant runs it; in place of
+# loader_lib.sh's.
 hp() {
 	NO_TCX=$([ "$variant" = cls_bpf ] && echo 1 || echo 0) hairpin_faults "$@"
 }

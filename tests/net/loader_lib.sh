@@ -49,7 +49,46 @@ trap loader_cleanup EXIT
 
 # kernel_has_tcx: whether this kernel has tcx hooks (Linux 6.6), as bench/tcx finds it.
 kernel_has_tcx() {
-	"$TCX" show lo >/dev/null 2>&1
+	[ -n "${LOADER_TCX:-}" ] || { "$TCX" show lo >/dev/null 2>&1 && LOADER_TCX=yes || LOADER_TCX=no; }
+	[ "$LOADER_TCX" = yes ]
+}
+
+# The variants the loader's tests run in, $variant: xdp (Mode = xdp), tc (Mode = tc through
+# tcx links), cls_bpf (Mode = tc through cls_bpf filters on a clsact qdisc: what tc is on a
+# kernel without tcx, and on one with tcx the test build told there is none).
+loader_variants() {
+	if kernel_has_tcx; then echo "xdp tc cls_bpf"; else echo "xdp cls_bpf"; fi
+}
+
+# variant_mode: $variant's Mode.
+variant_mode() {
+	[ "$variant" = xdp ] && echo xdp || echo tc
+}
+
+# variant_hook DIRECTION: the hook $variant's program of DIRECTION goes in, as hooks_all says.
+variant_hook() {
+	if [ "$variant" = xdp ] && [ "$1" = ingress ]; then
+		echo xdp
+	elif [ "$variant" = cls_bpf ] || ! kernel_has_tcx; then
+		echo "tc-$1"
+	else
+		echo "tcx-$1"
+	fi
+}
+
+# variant_clsact: whether $variant's hooks need a clsact qdisc.
+variant_clsact() {
+	[ "$variant" = cls_bpf ] || ! kernel_has_tcx
+}
+
+# hp ARGS...: hairpin in the Pi as $variant runs it: the test build told there is no tcx for
+# cls_bpf on a kernel with tcx, else the real one.
+hp() {
+	if [ "$variant" = cls_bpf ] && kernel_has_tcx; then
+		NO_TCX=1 hairpin_faults "$@"
+	else
+		hairpin "$@"
+	fi
 }
 
 # gw_create [N]: the Pi's namespace with lan0 (to the client) and lan1 .. lan(N-1) (N: 2), each

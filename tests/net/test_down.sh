@@ -15,19 +15,13 @@ conf=$TEST_DIR/hairpin.conf
 other_conf=$TEST_DIR/other.conf
 other_pins=$TEST_DIR/bpffs/other
 
-variants=${TEST_VARIANTS:-xdp tc}
-[ -n "${TEST_VARIANTS:-}" ] || ! kernel_has_tcx || variants="$variants cls_bpf"
+variants=${TEST_VARIANTS:-$(loader_variants)}
 
-# hp ARGS...: hairpin as the variant runs it (cls_bpf: the test build, told there is no tcx).
-hp() {
-	if [ "$variant" = cls_bpf ]; then NO_TCX=1 hairpin_faults "$@"; else hairpin "$@"; fi
-}
-
-# clsact_emptied: on cls_bpf, the clsact qdiscs hairpin added and whose records are lost are
-# left empty, and then removed here.
+# clsact_emptied: where the variant uses a clsact qdisc, those hairpin added and whose records
+# are lost are left empty, and then removed here.
 clsact_emptied() {
 	local dev
-	[ "$variant" = cls_bpf ] || return 0
+	variant_clsact || return 0
 	check "$v: the clsact qdiscs without records are left empty" "a filter is on one" \
 		eval '[ -z "$(hooks_of "$NS_PI" lan0; hooks_of "$NS_PI" lan1)" ]'
 	for dev in lan0 lan1; do tc -n "$NS_PI" qdisc del dev "$dev" clsact; done
@@ -39,17 +33,15 @@ rename() {
 }
 
 for variant in $variants; do
-	mode=$variant
-	[ "$variant" = cls_bpf ] && mode=tc
+	mode=$(variant_mode)
 	v=$variant
 	echo "--- $variant"
 
 	# A device renamed while attached: the ifindex is the same device.
 	gw_config "$conf" "lan0, lan1" "$mode"
 	check_cmd "$v: up on lan0 and lan1" hp up "$conf"
-	check "$v: the hooks are ${mode}'s" "they are not" \
-		eval 'hooks_of "$NS_PI" lan1 | grep -q "^$(case $variant in xdp) echo xdp;;
-			tc) echo tcx-ingress;; cls_bpf) echo tc-ingress;; esac) [0-9]* hp_ingress"'
+	check "$v: the hooks are ${variant}'s" "they are not" \
+		eval 'hooks_of "$NS_PI" lan1 | grep -q "^$(variant_hook ingress) [0-9]* hp_ingress"'
 	rename lan1 lan9
 	expect_exit "$v: down after lan1 became lan9 says so" 0 "lan1 \(now lan9\): detached" hp down
 	check "$v: down leaves nothing, on the renamed device either" "something is left" nothing_left

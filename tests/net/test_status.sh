@@ -15,11 +15,7 @@ conf=$TEST_DIR/hairpin.conf
 other_conf=$TEST_DIR/other.conf
 other_pins=$TEST_DIR/bpffs/other
 
-if kernel_has_tcx; then variants="xdp tc cls_bpf"; else variants="xdp tc"; fi
-
-hp() {
-	if [ "$variant" = cls_bpf ]; then NO_TCX=1 hairpin_faults "$@"; else hairpin "$@"; fi
-}
+variants=$(loader_variants)
 
 # lan1: a veth, up, as gw_create makes it (after the test deleted it).
 lan1_create() {
@@ -46,15 +42,11 @@ dev_check() {
 }
 
 for variant in $variants; do
-	mode=$variant
-	[ "$variant" = cls_bpf ] && mode=tc
+	mode=$(variant_mode)
 	v=$variant
-	case $variant in
-	xdp) in_hook=xdp out_hook=tcx ;;
-	tc) in_hook=tcx out_hook=tcx ;;
-	cls_bpf) in_hook=tc out_hook=tc ;;
-	esac
-	[ "$variant" = xdp ] && ! kernel_has_tcx && out_hook=tc
+	# status's names of the hooks: xdp, tcx, tc
+	in_hook=$(variant_hook ingress | sed 's/-ingress//')
+	out_hook=$(variant_hook egress | sed 's/-egress//')
 	echo "--- $variant"
 
 	gw_config "$conf" "lan0, lan1" "$mode"

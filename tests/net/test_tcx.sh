@@ -75,9 +75,7 @@ if kernel_has_tcx; then
 fi
 
 # cls_bpf: the normal binary on a kernel without tcx, else the test build told there is none.
-hp() {
-	if kernel_has_tcx; then NO_TCX=1 hairpin_faults "$@"; else hairpin "$@"; fi
-}
+variant=cls_bpf
 for mode in tc xdp; do
 	t="cls_bpf, Mode = $mode"
 	echo "--- $t"
