@@ -207,6 +207,7 @@ clean:
 	rm -rf $(BUILD)
 
 include bench/bench.mk
+include tests/net/net.mk
 include tests/fuzz/fuzz.mk
 include mk/cross.mk
 # Not those of the package builds' own trees in $(BUILD)/deb, whose contrib/ has a dispatcher.d.

@@ -39,6 +39,9 @@ $(BENCH_TOOLS): $(BENCH_BUILD)/%: $(BENCH_BUILD)/%.o
 # progs fills flows stamped with the kernel's jiffies, read as the loader reads them.
 $(BENCH_BUILD)/progs: $(BUILD)/loader/clock.o
 
+# tcx speaks the 6.6 UAPI through the loader's module for it.
+$(BENCH_BUILD)/tcx: $(BUILD)/loader/tcx.o
+
 bench-tools: all $(BENCH_TOOLS) $(BENCH_BUILD)/bpf/null.bpf.o
 
 bench: bench-tools

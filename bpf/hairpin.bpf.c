@@ -20,6 +20,15 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
+/*
+ * Whose these programs are (struct hp_instance), set by `up` between open and load. Each entry
+ * point names it (INSTANCE_REFERENCED), so that the kernel lists .rodata among the program's
+ * maps, where hairpin reads it back to tell its own programs from anyone else's.
+ */
+const volatile struct hp_instance hp_instance = {};
+
+#define INSTANCE_REFERENCED() asm volatile("" : : "r"(&hp_instance))
+
 /* One load the compiler may neither tear nor repeat: the loader changes these words while
  * packets run. */
 #define READ_ONCE(x) (*(const volatile typeof(x) *)&(x))
@@ -72,7 +81,7 @@ struct {
 /* The loader's record of what it attached where; no program reads it. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, HP_MAX_DEVICES);
+	__uint(max_entries, HP_MAX_DEVICE_RECORDS);
 	__type(key, __u32);
 	__type(value, struct hp_device);
 } hp_devices SEC(".maps");
@@ -1100,17 +1109,20 @@ static __always_inline int hairpin_egress(struct __sk_buff *skb)
 SEC("xdp")
 int hp_ingress_xdp(struct xdp_md *ctx)
 {
+	INSTANCE_REFERENCED();
 	return hairpin_ingress(ctx, true);
 }
 
 SEC("tc")
 int hp_ingress_tc(struct __sk_buff *skb)
 {
+	INSTANCE_REFERENCED();
 	return hairpin_ingress(skb, false);
 }
 
 SEC("tc")
 int hp_egress_tc(struct __sk_buff *skb)
 {
+	INSTANCE_REFERENCED();
 	return hairpin_egress(skb);
 }

@@ -12,7 +12,7 @@
  *             every target port (protocol, port) of a forward; see hp_target_port_word()
  *   flows     LRU_HASH: struct hp_flow_key -> struct hp_flow, filled on ingress
  *   stats     PERCPU_ARRAY[HP_MAX_FORWARDS] of struct hp_stats, indexed by hp_forward.stats_index
- *   devices   HASH: ifindex -> struct hp_device, the loader's record of what it attached
+ *   devices   HASH: ifindex -> struct hp_device, the loader's record of what it attaches where
  *   frags     LRU_HASH: struct hp_frag_key -> struct hp_frag, translated first fragments
  *   sources   LPM_TRIE: struct hp_source_key -> __u32, AllowedSources by generation
  *   forward_info ARRAY[HP_MAX_FORWARDS] of struct hp_forward_info, by stats_index: how the
@@ -36,6 +36,9 @@
 #define HP_FORWARD_SLOTS (2 * 65536)
 #define HP_MAX_FLOWS 65536
 #define HP_MAX_DEVICES 64
+/* Records in the devices map: a replacing `up` records the new Devices before it lets go of
+ * the old ones, so both sets fit at once. */
+#define HP_MAX_DEVICE_RECORDS (2 * HP_MAX_DEVICES)
 /* Datagrams in fragments at once; a first fragment's entry serves the rest of its datagram. */
 #define HP_MAX_FRAGS 4096
 /* AllowedSources prefixes, of both generations together (see hp_config.sources_generation). */
@@ -326,19 +329,54 @@ enum hp_mode {
 	HP_MODE_TC = 2,		/* tc ingress and egress */
 };
 
-#define HP_DEVICE_CREATED_QDISC 1	/* hairpin added the clsact qdisc and removes it on down */
+/* The hooks a program can sit in. hp_device records the first three; a scan reports all. */
+enum hp_hook {
+	HP_HOOK_NONE = 0,
+	HP_HOOK_XDP = 1,	/* native XDP, attached through netlink */
+	HP_HOOK_TCX = 2,	/* a tcx link (Linux 6.6), pinned under the pin dir's links/ */
+	HP_HOOK_TC = 3,		/* a cls_bpf filter on the clsact qdisc, in hairpin's slot */
+	HP_HOOK_XDP_GENERIC = 4,	/* never hairpin's choice; reported when found */
+};
 
+/*
+ * hairpin may have added the device's clsact qdisc: set before it adds one, so that a crash
+ * right after is covered. The qdisc goes when hairpin lets go of the device, and then only if
+ * no filter of anyone else is left on it.
+ */
+#define HP_DEVICE_CREATED_QDISC 1
+
+/*
+ * The loader's record of a Device: what `up` meant to attach there (written before it attaches,
+ * so it says what should be even after a crash). A cache: what is attached is read from the
+ * kernel, and the record only tells what should be there.
+ */
 struct hp_device {
 	__u32 ifindex;
 	__u32 mode;		/* enum hp_mode */
 	__u32 flags;		/* HP_DEVICE_* */
-	__u32 ingress_prog_id;
+	__u32 ingress_hook;	/* enum hp_hook */
+	__u32 egress_hook;
+	__u32 ingress_prog_id;	/* once attached; 0 before */
 	__u32 egress_prog_id;
-	char name[16];		/* IFNAMSIZ */
+	char name[16];		/* IFNAMSIZ, when `up` attached */
 };
 
 /* tc filter slot that hairpin owns on the clsact hooks: handle and priority. */
 #define HP_TC_HANDLE 0x4850	/* "HP" */
 #define HP_TC_PRIORITY 0x4850
+
+/*
+ * Whose a program is, carried in its own .rodata (`up` sets it between open and load), so that
+ * hairpin recognises its programs in the kernel by what they are, whatever its records say or
+ * lost: the instance is its pin dir, canonical (realpath).
+ */
+#define HP_INSTANCE_MAGIC 0x68704944	/* "hpID" */
+#define HP_INSTANCE_PIN_DIR_LEN 248
+
+struct hp_instance {
+	__u32 magic;		/* HP_INSTANCE_MAGIC; 0 in an object loaded without identity */
+	__u32 version;		/* of this struct's layout: 1 */
+	char pin_dir[HP_INSTANCE_PIN_DIR_LEN];	/* NUL-terminated */
+};
 
 #endif /* HAIRPIN_H */

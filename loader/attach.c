@@ -1,17 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <arpa/inet.h>
 #include <errno.h>
-#include <net/if.h>
+#include <limits.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/if_ether.h>
 #include <linux/if_link.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "attach.h"
+#include "clsact.h"
+#include "fault.h"
 #include "log.h"
 #include "netdev.h"
+#include "pins.h"
 #include "probe.h"
+#include "tcx.h"
 
 const char *hp_mode_name(__u32 mode)
 {
@@ -25,89 +32,44 @@ const char *hp_mode_name(__u32 mode)
 	}
 }
 
-static __u32 prog_id(int fd)
+static const char *dir_name(enum hp_direction direction)
 {
-	struct bpf_prog_info info = {};
-	__u32 len = sizeof(info);
-
-	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.id;
+	return direction == HP_DIR_INGRESS ? "ingress" : "egress";
 }
 
-/* An fd for a program hairpin attached earlier, or -1 if it is gone. */
-static int prog_fd_by_id(__u32 id)
+/* This instance's program in @hook of @direction on @now, NULL if none. */
+static const struct hp_attachment *own_in(const struct hp_netdev *now, enum hp_hook hook,
+					  enum hp_direction direction)
 {
-	int fd = id ? bpf_prog_get_fd_by_id(id) : -1;
+	for (int i = 0; i < now->n_attachments; i++) {
+		const struct hp_attachment *a = &now->attachments[i];
 
-	return fd < 0 ? -1 : fd;
+		if (a->hook != hook || a->prog.owner != HP_OWNER_SELF)
+			continue;
+		if (hook == HP_HOOK_XDP || a->direction == direction) {
+			/* A tcx program of ours is adopted through its link; cls_bpf only in
+			 * hairpin's slot: the others are left to the commit's sweep. */
+			if (hook == HP_HOOK_TCX && !a->link_id)
+				continue;
+			if (hook == HP_HOOK_TC && !tc_filter_in_hairpin_slot(&a->filter))
+				continue;
+			return a;
+		}
+	}
+	return NULL;
 }
 
-static void close_fd(int *fd)
+/* A program that is not this instance's where native XDP would go, NULL if none. */
+static const struct hp_attachment *xdp_taken(const struct hp_netdev *now)
 {
-	if (*fd >= 0)
-		close(*fd);
-	*fd = -1;
-}
+	for (int i = 0; i < now->n_attachments; i++) {
+		const struct hp_attachment *a = &now->attachments[i];
 
-/* --- XDP, native mode only: generic XDP leaves stale skb checksums behind. --- */
-
-/* Attach @fd, replacing @old_fd if it is >= 0, else only if nothing is attached. */
-static int xdp_attach(int ifindex, int fd, int old_fd)
-{
-	LIBBPF_OPTS(bpf_xdp_attach_opts, opts, .old_prog_fd = old_fd);
-	__u32 flags = XDP_FLAGS_DRV_MODE;
-
-	flags |= old_fd >= 0 ? XDP_FLAGS_REPLACE : XDP_FLAGS_UPDATE_IF_NOEXIST;
-	return bpf_xdp_attach(ifindex, fd, flags, old_fd >= 0 ? &opts : NULL);
-}
-
-/* Detach @expected_fd, and only it. */
-static int xdp_detach(int ifindex, int expected_fd)
-{
-	LIBBPF_OPTS(bpf_xdp_attach_opts, opts, .old_prog_fd = expected_fd);
-
-	return bpf_xdp_detach(ifindex, XDP_FLAGS_DRV_MODE | XDP_FLAGS_REPLACE, &opts);
-}
-
-/* --- tc: a clsact qdisc and one cls_bpf filter per direction in hairpin's slot. --- */
-
-/* LIBBPF_OPTS zeroes the padding too: libbpf rejects a hook with non-zero extra bytes. */
-#define TC_HOOK(name, ifindex_, point)                                                      \
-	LIBBPF_OPTS(bpf_tc_hook, name, .ifindex = (ifindex_), .attach_point = (point))
-
-static int tc_attach(int ifindex, enum bpf_tc_attach_point point, int fd)
-{
-	TC_HOOK(hook, ifindex, point);
-	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = HP_TC_HANDLE, .priority = HP_TC_PRIORITY,
-		    .prog_fd = fd, .flags = BPF_TC_F_REPLACE);
-
-	return bpf_tc_attach(&hook, &opts);
-}
-
-static int tc_detach(int ifindex, enum bpf_tc_attach_point point)
-{
-	TC_HOOK(hook, ifindex, point);
-	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = HP_TC_HANDLE, .priority = HP_TC_PRIORITY);
-
-	return bpf_tc_detach(&hook, &opts);
-}
-
-/* The id of the program in hairpin's slot, 0 if the slot is empty. */
-static __u32 tc_query(int ifindex, enum bpf_tc_attach_point point)
-{
-	TC_HOOK(hook, ifindex, point);
-	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = HP_TC_HANDLE, .priority = HP_TC_PRIORITY);
-
-	return bpf_tc_query(&hook, &opts) ? 0 : opts.prog_id;
-}
-
-/* Restore @old_fd in the slot, or empty it when there was none. */
-static void tc_restore(int ifindex, enum bpf_tc_attach_point point, int old_fd)
-{
-	int err = old_fd >= 0 ? tc_attach(ifindex, point, old_fd) : tc_detach(ifindex, point);
-
-	if (err)
-		pr_warn("couldn't restore the tc %s filter of ifindex %d: %s",
-			point == BPF_TC_INGRESS ? "ingress" : "egress", ifindex, strerror(-err));
+		if ((a->hook == HP_HOOK_XDP || a->hook == HP_HOOK_XDP_GENERIC) &&
+		    a->prog.owner != HP_OWNER_SELF)
+			return a;
+	}
+	return NULL;
 }
 
 /*
@@ -131,222 +93,392 @@ static bool auto_wants_xdp(const char *name, char *why, size_t len)
 	return true;
 }
 
-/* How the tc hooks are attached, and why not otherwise; probed once per command. */
-static const char *tc_hook_note(void)
+int attach_choose(const struct hp_plan_device *dev, enum hp_config_mode mode,
+		  const struct hp_netdev *now, bool tcx, struct attach_choice *choice)
 {
-	static const char *note;
+	const struct hp_attachment *taken;
+	char owner[320], where[48];
 
-	if (!note)
-		note = probe_has_tcx() ? "this kernel also has tcx links, which libbpf 1.1 cannot make"
-				       : "this kernel has no tcx links: Linux 6.6";
-	return note;
-}
+	memset(choice, 0, sizeof(*choice));
+	choice->egress = tcx ? HP_HOOK_TCX : HP_HOOK_TC;
+	choice->ingress = choice->egress;
+	snprintf(choice->why, sizeof(choice->why), "Mode = tc");
+	for (int i = 0; i < now->n_attachments; i++) {
+		const struct hp_attachment *a = &now->attachments[i];
 
-static int attach_ingress(const struct hp_plan_device *dev, enum hp_config_mode mode,
-			  const struct hp_progs *progs, struct attach_txn *txn)
-{
-	int old_xdp_fd = txn->old.mode == HP_MODE_XDP ? txn->old_ingress_fd : -1;
-	char why[96] = "Mode = tc";
-	int err;
-
-	if (mode == HP_CONFIG_MODE_XDP || (mode == HP_CONFIG_MODE_AUTO &&
-					   auto_wants_xdp(dev->name, why, sizeof(why)))) {
-		err = xdp_attach(dev->ifindex, progs->ingress_xdp, old_xdp_fd);
-		if (!err) {
-			pr_info("%s: native XDP ingress (%s), tc egress via a clsact qdisc and a "
-				"cls_bpf filter (%s)", dev->name,
-				mode == HP_CONFIG_MODE_XDP ? "Mode = xdp" : why, tc_hook_note());
-			txn->record.mode = HP_MODE_XDP;
-			txn->new_ingress_fd = progs->ingress_xdp;
-			return 0;
+		if (a->prog.owner == HP_OWNER_OTHER) {
+			pr_warn("%s: %s holds program %u (%s), %s: a device serves one hairpin "
+				"instance; take that one down first", dev->name,
+				attachment_where(a, where, sizeof(where)), a->prog.id, a->prog.name,
+				instance_owner_text(&a->prog, owner, sizeof(owner)));
+			return -EBUSY;
 		}
-		if (mode == HP_CONFIG_MODE_XDP) {
-			pr_warn("couldn't attach XDP program to %s in native mode: %s%s", dev->name,
-				strerror(-err),
-				err == -EOPNOTSUPP ? " (the driver has no native XDP; use Mode = tc or auto)"
-				: err == -EBUSY || err == -EEXIST ? " (another XDP program is attached)" : "");
-			return err;
+		if (!tcx && a->hook == HP_HOOK_TC && tc_filter_in_hairpin_slot(&a->filter) &&
+		    a->prog.owner != HP_OWNER_SELF) {
+			pr_warn("%s: hairpin's tc %s filter slot (handle and priority 0x%x) holds a %s "
+				"filter%s%s that is not hairpin's; hairpin replaces no one else's "
+				"filter: remove it or move it to another slot", dev->name,
+				dir_name(a->direction), HP_TC_HANDLE, a->filter.kind,
+				a->prog.id ? " of program " : "", a->prog.id ? a->prog.name : "");
+			return -EBUSY;
 		}
-		snprintf(why, sizeof(why), "native XDP refused: %s", strerror(-err));
 	}
-	err = tc_attach(dev->ifindex, BPF_TC_INGRESS, progs->ingress_tc);
-	if (err) {
-		pr_warn("couldn't attach tc ingress program to %s: %s", dev->name, strerror(-err));
-		return err;
+	if (mode == HP_CONFIG_MODE_TC)
+		return 0;
+	if (mode == HP_CONFIG_MODE_AUTO && !auto_wants_xdp(dev->name, choice->why,
+							    sizeof(choice->why)))
+		return 0;
+	taken = xdp_taken(now);
+	if (taken && mode == HP_CONFIG_MODE_XDP) {
+		pr_warn("%s: %s holds program %u (%s), which is not hairpin's: Mode = xdp cannot "
+			"replace it (Mode = auto would use tc instead)", dev->name,
+			hp_hook_text(taken->hook), taken->prog.id, taken->prog.name);
+		return -EBUSY;
 	}
-	pr_info("%s: tc ingress (%s) and egress via a clsact qdisc and cls_bpf filters (%s)",
-		dev->name, why, tc_hook_note());
-	txn->record.mode = HP_MODE_TC;
-	txn->new_ingress_fd = progs->ingress_tc;
+	if (taken) {
+		snprintf(choice->why, sizeof(choice->why), "%s holds program %u (%s), not hairpin's",
+			 hp_hook_text(taken->hook), taken->prog.id, taken->prog.name);
+		return 0;
+	}
+	if (mode == HP_CONFIG_MODE_XDP)
+		snprintf(choice->why, sizeof(choice->why), "Mode = xdp");
+	choice->ingress = HP_HOOK_XDP;
+	choice->xdp_may_fall_back = mode == HP_CONFIG_MODE_AUTO;
 	return 0;
 }
 
-int attach_device(const struct hp_plan_device *dev, enum hp_config_mode mode,
-		  const struct hp_progs *progs, const struct hp_device *old,
-		  struct attach_txn *txn)
+bool attach_adds_qdisc(const struct attach_choice *choice, const struct hp_netdev *now)
 {
-	TC_HOOK(hook, dev->ifindex, BPF_TC_INGRESS | BPF_TC_EGRESS);
+	return !now->clsact && (choice->egress == HP_HOOK_TC || choice->ingress == HP_HOOK_TC);
+}
+
+/* An fd of program @id, -ENOENT if it is gone, -errno (-EPERM) otherwise. */
+static int prog_fd_by_id(__u32 id)
+{
+	int fd = bpf_prog_get_fd_by_id(id);
+
+	return fd < 0 ? -errno : fd;
+}
+
+static __u32 prog_id_of(int fd)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+
+	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.id;
+}
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+/* The previous program of a hook being replaced, held to put it back. */
+static int hold_old(const struct hp_netdev *now, const struct hp_attachment *own, int *fd)
+{
+	*fd = prog_fd_by_id(own->prog.id);
+	if (*fd >= 0)
+		return 0;
+	pr_warn("%s: couldn't take hold of program %u to replace it: %s", now->name, own->prog.id,
+		probe_strerror(*fd));
+	return *fd;
+}
+
+static int attach_xdp(const struct hp_netdev *now, int fd, struct hook_change *c)
+{
+	const struct hp_attachment *own = own_in(now, HP_HOOK_XDP, HP_DIR_INGRESS);
+	LIBBPF_OPTS(bpf_xdp_attach_opts, opts);
+	int err;
+
+	if (own) {
+		err = hold_old(now, own, &c->old_prog_fd);
+		if (err)
+			return err;
+		opts.old_prog_fd = c->old_prog_fd;
+		c->replaced = true;
+	}
+	err = bpf_xdp_attach(now->ifindex, fd, XDP_FLAGS_DRV_MODE |
+			     (own ? XDP_FLAGS_REPLACE : XDP_FLAGS_UPDATE_IF_NOEXIST),
+			     own ? &opts : NULL);
+	if (err)
+		pr_warn("couldn't attach XDP program to %s in native mode: %s%s", now->name,
+			probe_strerror(err),
+			err == -EOPNOTSUPP ? " (the driver has no native XDP; use Mode = tc or auto)"
+			: err == -EBUSY || err == -EEXIST ? " (another XDP program is attached)" : "");
+	return err;
+}
+
+static int attach_tcx(const char *pin_dir, const struct hp_netdev *now,
+		      enum hp_direction direction, int fd, struct hook_change *c)
+{
+	const struct hp_attachment *own = own_in(now, HP_HOOK_TCX, direction);
+	struct tcx_link_info info;
+	char path[PATH_MAX];
+	int err;
+
+	if (own) {
+		LIBBPF_OPTS(bpf_link_update_opts, opts, .flags = BPF_F_REPLACE);
+
+		err = hold_old(now, own, &c->old_prog_fd);
+		if (err)
+			return err;
+		c->link_fd = bpf_link_get_fd_by_id(own->link_id);
+		if (c->link_fd < 0) {
+			err = -errno;
+			pr_warn("%s: couldn't take hold of tcx link %u: %s", now->name, own->link_id,
+				probe_strerror(err));
+			return err;
+		}
+		opts.old_prog_fd = c->old_prog_fd;
+		err = bpf_link_update(c->link_fd, fd, &opts);
+		if (err) {
+			pr_warn("couldn't replace the program of tcx %s link %u on %s: %s",
+				dir_name(direction), own->link_id, now->name, probe_strerror(err));
+			return err;
+		}
+		c->replaced = true;
+		/* Adopted: pinned as this instance pins its links, if it was not. */
+		err = pins_link_path(pin_dir, now->ifindex, direction, own->link_id, path,
+				     sizeof(path));
+		if (!err && access(path, F_OK) && bpf_obj_pin(c->link_fd, path) && errno != EEXIST)
+			pr_warn("couldn't pin tcx link %u at %s: %s", own->link_id, path,
+				strerror(errno));
+		return 0;
+	}
+	err = pins_prepare_links(pin_dir);
+	if (err)
+		return err;
+	c->link_fd = tcx_link_create(fd, now->ifindex, direction);
+	if (c->link_fd < 0) {
+		err = c->link_fd;
+		pr_warn("couldn't attach tcx %s program to %s: %s", dir_name(direction), now->name,
+			probe_strerror(err));
+		return err;
+	}
+	/* Until it is pinned the link lives only as long as this process: a crash now takes
+	 * the attachment with it. */
+	fault_point("tcx-link-created");
+	err = tcx_link_info(c->link_fd, &info);
+	if (!err)
+		err = pins_link_path(pin_dir, now->ifindex, direction, info.id, c->link_pin,
+				     sizeof(c->link_pin));
+	if (!err && bpf_obj_pin(c->link_fd, c->link_pin))
+		err = -errno;
+	if (err) {
+		pr_warn("couldn't pin the tcx %s link of %s: %s", dir_name(direction), now->name,
+			strerror(-err));
+		bpf_link_detach(c->link_fd);
+		close_fd(&c->link_fd);
+		c->link_pin[0] = '\0';
+		return err;
+	}
+	return 0;
+}
+
+static int attach_tc(const struct hp_netdev *now, enum hp_direction direction, int fd,
+		     struct attach_txn *txn, struct hook_change *c)
+{
+	const struct hp_attachment *own = own_in(now, HP_HOOK_TC, direction);
+	int err;
+
+	/* libbpf-bootstrap's tc.c: remember whether the qdisc is ours, to remove only ours. */
+	if (!now->clsact && !txn->created_qdisc) {
+		err = clsact_create(now->ifindex);
+		if (!err) {
+			txn->created_qdisc = true;
+			fault_point("clsact-added");
+		} else if (err != -EEXIST) {
+			pr_warn("couldn't add a clsact qdisc to %s: %s", now->name,
+				probe_strerror(err));
+			return err;
+		}
+	}
+	if (own) {
+		err = hold_old(now, own, &c->old_prog_fd);
+		if (err)
+			return err;
+		c->replaced = true;
+	}
+	err = clsact_attach(now->ifindex, direction, fd);
+	if (err)
+		pr_warn("couldn't attach tc %s program to %s: %s", dir_name(direction), now->name,
+			probe_strerror(err));
+	return err;
+}
+
+/* Attach @fd to @hook of @direction; on success the change is recorded in @txn. */
+static int attach_hook(const char *pin_dir, const struct hp_netdev *now, enum hp_hook hook,
+		       enum hp_direction direction, int fd, struct attach_txn *txn)
+{
+	struct hook_change *c = &txn->changes[txn->n_changes];
+	int err;
+
+	memset(c, 0, sizeof(*c));
+	c->hook = hook;
+	c->direction = direction;
+	c->old_prog_fd = c->link_fd = -1;
+	if (hook == HP_HOOK_XDP)
+		err = attach_xdp(now, fd, c);
+	else if (hook == HP_HOOK_TCX)
+		err = attach_tcx(pin_dir, now, direction, fd, c);
+	else
+		err = attach_tc(now, direction, fd, txn, c);
+	if (err) {
+		close_fd(&c->old_prog_fd);
+		close_fd(&c->link_fd);
+		return err;
+	}
+	txn->n_changes++;
+	if (direction == HP_DIR_INGRESS) {
+		txn->ingress = hook;
+		txn->ingress_prog_id = prog_id_of(fd);
+	} else {
+		txn->egress = hook;
+		txn->egress_prog_id = prog_id_of(fd);
+	}
+	return 0;
+}
+
+static const char *tc_hook_note(enum hp_hook hook)
+{
+	return hook == HP_HOOK_TCX ? "tcx links, this kernel has them"
+				   : "a clsact qdisc and cls_bpf filters: this kernel has no tcx "
+				     "(Linux 6.6)";
+}
+
+int attach_device(const char *pin_dir, const struct hp_plan_device *dev,
+		  const struct attach_choice *choice, const struct hp_progs *progs,
+		  const struct hp_netdev *now, struct attach_txn *txn)
+{
+	enum hp_hook ingress = choice->ingress;
+	char why[224];
 	int err;
 
 	memset(txn, 0, sizeof(*txn));
-	txn->old_ingress_fd = txn->old_egress_fd = txn->new_ingress_fd = -1;
-	if (old) {
-		txn->old = *old;
-		txn->old_ingress_fd = prog_fd_by_id(old->ingress_prog_id);
-		txn->old_egress_fd = prog_fd_by_id(old->egress_prog_id);
-	}
-	txn->record = (struct hp_device){
-		.ifindex = dev->ifindex,
-		.flags = txn->old.flags & HP_DEVICE_CREATED_QDISC,
-	};
-	snprintf(txn->record.name, sizeof(txn->record.name), "%s", dev->name);
+	txn->ifindex = dev->ifindex;
+	snprintf(txn->name, sizeof(txn->name), "%s", dev->name);
+	snprintf(why, sizeof(why), "%s", choice->why);
 
-	/* libbpf-bootstrap's tc.c: remember whether the qdisc is ours, to remove only ours. */
-	err = bpf_tc_hook_create(&hook);
-	if (!err) {
-		txn->created_qdisc = true;
-		txn->record.flags |= HP_DEVICE_CREATED_QDISC;
-	} else if (err != -EEXIST) {
-		pr_warn("couldn't add a clsact qdisc to %s: %s", dev->name, strerror(-err));
-		goto fail;
-	}
-
-	err = attach_ingress(dev, mode, progs, txn);
+	err = attach_hook(pin_dir, now, choice->egress, HP_DIR_EGRESS, progs->egress_tc, txn);
 	if (err)
 		goto fail;
-	txn->ingress_attached = true;
-
-	err = tc_attach(dev->ifindex, BPF_TC_EGRESS, progs->egress_tc);
-	if (err) {
-		pr_warn("couldn't attach tc egress program to %s: %s", dev->name, strerror(-err));
+	fault_point("egress-attached");
+	err = attach_hook(pin_dir, now, ingress,  HP_DIR_INGRESS,
+			  ingress == HP_HOOK_XDP ? progs->ingress_xdp : progs->ingress_tc, txn);
+	if (err && ingress == HP_HOOK_XDP && choice->xdp_may_fall_back) {
+		snprintf(why, sizeof(why), "native XDP refused: %s", strerror(-err));
+		ingress = choice->egress;
+		err = attach_hook(pin_dir, now, ingress, HP_DIR_INGRESS, progs->ingress_tc, txn);
+	}
+	if (err)
 		goto fail;
-	}
-	txn->egress_attached = true;
-
-	/* On a change of mode the new ingress runs before the old one goes: no gap. A packet
-	 * that both see is rewritten once, since the second sees the target, not the public
-	 * address. */
-	if (txn->old.mode != HP_MODE_NONE && txn->old.mode != txn->record.mode) {
-		if (txn->old.mode == HP_MODE_XDP)
-			err = txn->old_ingress_fd >= 0 ? xdp_detach(dev->ifindex, txn->old_ingress_fd)
-						      : 0;
-		else
-			err = tc_detach(dev->ifindex, BPF_TC_INGRESS);
-		if (err && err != -ENOENT) {
-			pr_warn("couldn't remove the previous %s ingress program from %s: %s",
-				hp_mode_name(txn->old.mode), dev->name, strerror(-err));
-			goto fail;
-		}
-		txn->old_ingress_removed = true;
-	}
-
-	txn->record.ingress_prog_id = prog_id(txn->new_ingress_fd);
-	txn->record.egress_prog_id = prog_id(progs->egress_tc);
+	fault_point("ingress-attached");
+	if (ingress == HP_HOOK_XDP)
+		pr_info("%s: native XDP ingress (%s), %s egress (%s)", dev->name, why,
+			hp_hook_text(choice->egress), tc_hook_note(choice->egress));
+	else
+		pr_info("%s: %s ingress and egress (%s; %s)", dev->name, hp_hook_text(ingress), why,
+			tc_hook_note(ingress));
 	return 0;
 fail:
 	attach_rollback(txn);
 	return err;
 }
 
+/* Empty hairpin's cls_bpf slot of @direction. */
+static int tc_slot_clear(int ifindex, enum hp_direction direction)
+{
+	struct tc_filter slot = {
+		.direction = direction,
+		.handle = HP_TC_HANDLE,
+		.priority = HP_TC_PRIORITY,
+		.protocol = htons(ETH_P_ALL),
+		.kind = "bpf",
+	};
+	struct rtnl nl;
+	int err = rtnl_open(&nl);
+
+	if (!err)
+		err = clsact_filter_delete(&nl, ifindex, &slot);
+	rtnl_close(&nl);
+	return err;
+}
+
+static int undo_change(const struct attach_txn *txn, const struct hook_change *c)
+{
+	int new_fd = -1, err;
+	__u32 new_id = c->direction == HP_DIR_INGRESS ? txn->ingress_prog_id : txn->egress_prog_id;
+
+	switch (c->hook) {
+	case HP_HOOK_XDP: {
+		LIBBPF_OPTS(bpf_xdp_attach_opts, opts);
+
+		new_fd = prog_fd_by_id(new_id);
+		if (new_fd < 0)
+			return new_fd;
+		opts.old_prog_fd = new_fd;
+		if (c->replaced)
+			err = bpf_xdp_attach(txn->ifindex, c->old_prog_fd,
+					     XDP_FLAGS_DRV_MODE | XDP_FLAGS_REPLACE, &opts);
+		else
+			err = bpf_xdp_detach(txn->ifindex, XDP_FLAGS_DRV_MODE | XDP_FLAGS_REPLACE,
+					     &opts);
+		break;
+	}
+	case HP_HOOK_TCX:
+		if (c->replaced) {
+			LIBBPF_OPTS(bpf_link_update_opts, opts, .flags = BPF_F_REPLACE);
+
+			new_fd = prog_fd_by_id(new_id);
+			if (new_fd < 0)
+				return new_fd;
+			opts.old_prog_fd = new_fd;
+			err = bpf_link_update(c->link_fd, c->old_prog_fd, &opts);
+		} else {
+			err = bpf_link_detach(c->link_fd);
+			if (!err && unlink(c->link_pin))
+				err = -errno;
+		}
+		break;
+	default:
+		err = c->replaced ? clsact_attach(txn->ifindex, c->direction, c->old_prog_fd)
+				  : tc_slot_clear(txn->ifindex, c->direction);
+	}
+	if (new_fd >= 0)
+		close(new_fd);
+	return err;
+}
+
 void attach_rollback(struct attach_txn *txn)
 {
-	int ifindex = txn->record.ifindex;
-	int err;
+	/* Ingress before egress, as it was attached after. */
+	for (int i = txn->n_changes - 1; i >= 0; i--) {
+		const struct hook_change *c = &txn->changes[i];
+		int err = undo_change(txn, c);
 
-	if (txn->old_ingress_removed) {
-		if (txn->old.mode == HP_MODE_XDP)
-			err = xdp_attach(ifindex, txn->old_ingress_fd, -1);
-		else
-			err = tc_attach(ifindex, BPF_TC_INGRESS, txn->old_ingress_fd);
 		if (err)
-			pr_warn("couldn't restore the previous ingress program of %s: %s",
-				txn->record.name, strerror(-err));
-	}
-	if (txn->egress_attached)
-		tc_restore(ifindex, BPF_TC_EGRESS, txn->old_egress_fd);
-	if (txn->ingress_attached) {
-		if (txn->record.mode == HP_MODE_XDP) {
-			if (txn->old.mode == HP_MODE_XDP && txn->old_ingress_fd >= 0)
-				err = xdp_attach(ifindex, txn->old_ingress_fd, txn->new_ingress_fd);
-			else
-				err = xdp_detach(ifindex, txn->new_ingress_fd);
-			if (err)
-				pr_warn("couldn't restore XDP on %s: %s", txn->record.name,
-					strerror(-err));
-		} else {
-			tc_restore(ifindex, BPF_TC_INGRESS,
-				   txn->old.mode == HP_MODE_TC ? txn->old_ingress_fd : -1);
-		}
+			pr_warn("couldn't put back the %s %s hook of %s as it was: %s",
+				hp_hook_text(c->hook), dir_name(c->direction), txn->name,
+				probe_strerror(err));
 	}
 	if (txn->created_qdisc) {
-		TC_HOOK(hook, ifindex, BPF_TC_INGRESS | BPF_TC_EGRESS);
+		int err = clsact_delete(txn->ifindex);
 
-		bpf_tc_hook_destroy(&hook);
+		if (err)
+			pr_warn("couldn't remove the clsact qdisc hairpin added to %s: %s", txn->name,
+				probe_strerror(err));
 	}
 	attach_commit(txn);
-	memset(&txn->record, 0, sizeof(txn->record));
+	txn->n_changes = 0;
+	txn->created_qdisc = false;
 }
 
 void attach_commit(struct attach_txn *txn)
 {
-	close_fd(&txn->old_ingress_fd);
-	close_fd(&txn->old_egress_fd);
-	txn->ingress_attached = txn->egress_attached = txn->old_ingress_removed = false;
-	txn->created_qdisc = false;
-}
-
-/* Whether @rec's ifindex still names the device hairpin attached to. */
-static bool device_still_there(const struct hp_device *rec)
-{
-	char name[IF_NAMESIZE];
-
-	return if_indextoname(rec->ifindex, name) && !strcmp(name, rec->name);
-}
-
-int detach_device(const struct hp_device *rec)
-{
-	int ifindex = rec->ifindex, err, first_err = 0;
-	__u32 id;
-
-	if (!device_still_there(rec)) {
-		pr_debug("%s (ifindex %d) is gone: nothing to detach", rec->name, ifindex);
-		return 0;
+	for (int i = 0; i < txn->n_changes; i++) {
+		close_fd(&txn->changes[i].old_prog_fd);
+		close_fd(&txn->changes[i].link_fd);
 	}
-	if (rec->mode == HP_MODE_XDP) {
-		if (!bpf_xdp_query_id(ifindex, XDP_FLAGS_DRV_MODE, &id) && id &&
-		    id == rec->ingress_prog_id) {
-			int fd = prog_fd_by_id(id);
-
-			err = fd >= 0 ? xdp_detach(ifindex, fd) : 0;
-			close_fd(&fd);
-			if (err) {
-				pr_warn("couldn't detach XDP program from %s: %s", rec->name,
-					strerror(-err));
-				first_err = first_err ?: err;
-			}
-		} else if (id) {
-			pr_warn("%s: XDP program %u is not hairpin's; leaving it", rec->name, id);
-		}
-	}
-	for (int i = 0; i < 2; i++) {
-		enum bpf_tc_attach_point point = i ? BPF_TC_EGRESS : BPF_TC_INGRESS;
-
-		if (!tc_query(ifindex, point))
-			continue;
-		err = tc_detach(ifindex, point);
-		if (err && err != -ENOENT) {
-			pr_warn("couldn't detach tc %s program from %s: %s",
-				i ? "egress" : "ingress", rec->name, strerror(-err));
-			first_err = first_err ?: err;
-		}
-	}
-	if (!first_err && (rec->flags & HP_DEVICE_CREATED_QDISC)) {
-		TC_HOOK(hook, ifindex, BPF_TC_INGRESS | BPF_TC_EGRESS);
-
-		err = bpf_tc_hook_destroy(&hook);
-		if (err && err != -ENOENT && err != -EINVAL)
-			pr_warn("couldn't remove the clsact qdisc of %s: %s", rec->name,
-				strerror(-err));
-	}
-	return first_err;
 }

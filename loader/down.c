@@ -1,133 +1,142 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * hairpin down [CONFIG]: detach from every device the running instance attached to and remove
- * the pins. The devices map says where hairpin is attached; CONFIG's devices are looked at too
- * when it is named, so that programs whose pins were lost (bpffs unmounted, say) are still found
- * by their program name and tc slot. Nothing attached is not an error.
+ * hairpin down [CONFIG]: take every program of this instance off every device it is found on,
+ * whatever happened before (a crash in the middle of `up`, a renamed device, lost records),
+ * and remove the pins. The kernel says where the programs are (attached.h); the records only
+ * say which clsact qdiscs hairpin added. Nothing attached is not an error; a refusal is: a
+ * process without the privileges, a pin in the pin dir that is not hairpin's.
+ *
+ * With CONFIG, programs of an earlier hairpin that carried no identity and whose pins are lost
+ * are taken as this instance's on CONFIG's Devices: only a CONFIG named on the command line,
+ * since the default file may describe another instance, whose programs these are not.
  */
 #include <errno.h>
 #include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <linux/if_link.h>
 
-#include <bpf/bpf.h>
-#include <bpf/libbpf.h>
-
-#include "attach.h"
+#include "attached.h"
 #include "commands.h"
 #include "config.h"
+#include "detach.h"
+#include "fault.h"
+#include "instance.h"
 #include "log.h"
-#include "maps.h"
 #include "pins.h"
+#include "probe.h"
 
-static bool recorded(const struct hp_device *recs, int n, int ifindex)
-{
-	for (int i = 0; i < n; i++)
-		if (recs[i].ifindex == (__u32)ifindex)
-			return true;
-	return false;
-}
-
-/* A record for a Device of CONFIG that the devices map does not know, from what is there. */
-static void record_from_device(const char *name, int ifindex, struct hp_device *rec)
-{
-	struct bpf_prog_info info = {};
-	__u32 len = sizeof(info), id = 0;
-	int fd;
-
-	memset(rec, 0, sizeof(*rec));
-	rec->ifindex = ifindex;
-	rec->mode = HP_MODE_TC;
-	snprintf(rec->name, sizeof(rec->name), "%s", name);
-	if (bpf_xdp_query_id(ifindex, XDP_FLAGS_DRV_MODE, &id) || !id)
-		return;
-	fd = bpf_prog_get_fd_by_id(id);
-	if (fd < 0)
-		return;
-	if (!bpf_obj_get_info_by_fd(fd, &info, &len) && !strcmp(info.name, "hp_ingress_xdp")) {
-		rec->mode = HP_MODE_XDP;
-		rec->ingress_prog_id = id;
-	}
-	close(fd);
-}
-
-static int detach_config_devices(const char *path, const struct hp_device *recs, int n)
+/* Programs of an earlier hairpin on CONFIG's Devices, without identity: this instance's. */
+static void adopt_anonymous(const char *path, struct hp_scan *scan)
 {
 	struct hp_config_file *conf = calloc(1, sizeof(*conf));
-	int err = 0;
 
 	if (!conf)
-		return -ENOMEM;
+		return;
 	if (config_load(conf, path)) {
 		pr_debug("not looking at CONFIG's devices: %s", conf->error);
 		goto out;
 	}
 	for (int i = 0; i < conf->n_devices; i++) {
 		int ifindex = (int)if_nametoindex(conf->devices[i]);
-		struct hp_device rec;
+		const struct hp_netdev *dev = ifindex ? attached_netdev(scan, ifindex) : NULL;
 
-		if (!ifindex || recorded(recs, n, ifindex))
-			continue;
-		record_from_device(conf->devices[i], ifindex, &rec);
-		err = detach_device(&rec) ?: err;
+		for (int j = 0; dev && j < dev->n_attachments; j++) {
+			struct hp_prog *prog = &dev->attachments[j].prog;
+
+			if (prog->anonymous && prog->owner == HP_OWNER_OTHER)
+				prog->owner = HP_OWNER_SELF;
+		}
 	}
 out:
 	free(conf);
-	return err;
 }
 
-static void unpin_all(const char *dir)
+static const struct hp_device *record_of(const struct hp_device *recs, int n, int ifindex)
 {
-	char path[4096];
+	for (int i = 0; i < n; i++)
+		if (recs[i].ifindex == (__u32)ifindex)
+			return &recs[i];
+	return NULL;
+}
 
-	for (int i = 0; i < HP_PIN_COUNT; i++)
-		if (!pins_path(dir, i, path, sizeof(path)) && unlink(path) && errno != ENOENT)
-			pr_warn("couldn't remove pin %s: %s", path, strerror(errno));
-	if (rmdir(dir) && errno != ENOENT)
-		pr_warn("couldn't remove pin dir %s: %s", dir, strerror(errno));
+/* One line per device that was recorded or that carried this instance's programs. */
+static void report(const struct hp_scan *scan, const struct detach_report *done,
+		   const struct hp_device *recs, int n_recs)
+{
+	for (int i = 0; i < n_recs; i++) {
+		const struct hp_netdev *dev = attached_netdev(scan, recs[i].ifindex);
+		char label[2 * IF_NAMESIZE + 16];
+
+		if (!dev) {
+			pr_info("%s: gone (no device has its ifindex %u): nothing to detach",
+				recs[i].name, recs[i].ifindex);
+			continue;
+		}
+		if (strcmp(dev->name, recs[i].name))
+			snprintf(label, sizeof(label), "%s (now %s)", recs[i].name, dev->name);
+		else
+			snprintf(label, sizeof(label), "%s", dev->name);
+		if (done[dev - scan->devs].failed)
+			continue;	/* said already */
+		if (done[dev - scan->devs].removed)
+			pr_info("%s: detached", label);
+		else
+			pr_info("%s: nothing of this instance was attached", label);
+	}
+	for (int i = 0; i < scan->n_devs; i++)
+		if (done[i].removed && !record_of(recs, n_recs, scan->devs[i].ifindex))
+			pr_info("%s: detached (this instance's programs, which no record listed)",
+				scan->devs[i].name);
 }
 
 int down_main(int argc, char **argv, const struct hp_options *opts)
 {
-	/* Only a CONFIG named on the command line: the default file may describe another
-	 * instance, with another pin dir, whose programs this one must not take down. */
 	const char *path = argc > 1 ? argv[1] : NULL;
+	struct detach_report *done = NULL;
 	struct hp_device *recs = NULL;
-	int n = 0, err = 0, lock, fd;
-	char devices_path[4096];
+	struct hp_scan scan = {};
+	struct hp_self self;
+	int n_recs = 0, lock, err;
 
 	if (argc > 2) {
 		pr_warn("down: too many arguments: `%s'", argv[2]);
 		return HP_EXIT_USAGE;
 	}
+	if (probe_permissions())
+		return HP_EXIT_SYSTEM;
 	lock = pins_lock(opts->pin_dir);
-	if (lock >= 0 && !pins_path(opts->pin_dir, HP_PIN_DEVICES, devices_path,
-				    sizeof(devices_path)) &&
-	    (fd = bpf_obj_get(devices_path)) >= 0) {
-		err = maps_read_devices(fd, &recs, &n);
-		close(fd);
-		if (err) {
-			pr_warn("couldn't read the devices map %s: %s", devices_path, strerror(-err));
-			close(lock);
-			return HP_EXIT_SYSTEM;
-		}
-	}
-	for (int i = 0; i < n; i++) {
-		int e = detach_device(&recs[i]);
-
-		if (!e)
-			pr_info("%s: detached", recs[i].name);
-		err = err ?: e;
-	}
+	if (lock < 0)
+		return HP_EXIT_SYSTEM;
+	err = pins_check(opts->pin_dir);
+	if (err == -EEXIST)
+		pr_warn("down: changed nothing");
+	if (!err)
+		err = instance_self(opts->pin_dir, &self);
+	if (!err)
+		err = pins_read_devices(opts->pin_dir, &recs, &n_recs);
+	if (!err)
+		err = attached_scan(&self, &scan);
+	if (err)
+		goto out;
 	if (path)
-		err = detach_config_devices(path, recs, n) ?: err;
+		adopt_anonymous(path, &scan);
+	done = calloc(scan.n_devs ? scan.n_devs : 1, sizeof(*done));
+	if (!done) {
+		err = -ENOMEM;
+		goto out;
+	}
+	err = detach_instance(&scan, NULL, 0, recs, n_recs, opts->pin_dir, done);
+	report(&scan, done, recs, n_recs);
+	/* Keep the pins if something stays attached: a second `down` finds the records. */
+	if (!err) {
+		fault_point("detached");
+		err = pins_remove(opts->pin_dir);
+	}
+out:
+	attached_free(&scan);
+	free(done);
 	free(recs);
-	/* Keep the pins if something stays attached: a second `down` can finish the job. */
-	if (!err && lock >= 0)
-		unpin_all(opts->pin_dir);
-	if (lock >= 0)
-		close(lock);
+	close(lock);
 	return err ? HP_EXIT_SYSTEM : HP_EXIT_OK;
 }

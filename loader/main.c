@@ -31,18 +31,22 @@ static const struct {
 } commands[] = {
 	{ "up", up_main, "[CONFIG]",
 	  "load, attach, fill and pin the maps; replaces a running instance in place",
-	  "Validates CONFIG completely, then loads the programs, attaches them to every Device,\n"
-	  "fills the maps and pins them. Run again, it replaces the running instance without a\n"
-	  "gap, keeping its flows and counters. If a step fails, the earlier ones are undone.\n" },
+	  "Validates CONFIG completely, then loads the programs, pins the maps, fills them and\n"
+	  "attaches the programs to every Device. Run again, it replaces the running instance\n"
+	  "without a gap, keeping its flows and counters. If a step fails, the earlier ones are\n"
+	  "undone; if it is killed at any step, the next up or down clears what it left.\n" },
 	{ "down", down_main, "[CONFIG]", "detach from every Device and remove the pins",
-	  "Detaches from every device the running instance recorded and removes the pins. With\n"
-	  "CONFIG, its Devices are also cleared of hairpin programs that no pin records. Nothing\n"
-	  "attached is not an error.\n" },
+	  "Takes this instance's programs off every device the kernel shows them on (renamed\n"
+	  "devices, unrecorded ones, whatever a crash left) and removes the pins; a clsact qdisc\n"
+	  "only if hairpin added it and no one else's filter is on it. With CONFIG, programs of\n"
+	  "an earlier hairpin without identity on its Devices are taken too. Nothing attached is\n"
+	  "not an error.\n" },
 	{ "status", status_main, "[--json]",
 	  "devices, public address, forwards with counters, tracked flows",
-	  "Prints the devices and their attach mode, the public address, the allowed sources,\n"
-	  "every forward with its packet and byte counters, and the tracked flows with their\n"
-	  "idle time. --json prints one object (schema in hairpin(8)).\n" },
+	  "Prints what the kernel has attached on each Device against what should be there\n"
+	  "(attached, missing, replaced by whom, renamed, gone), the public address, the\n"
+	  "allowed sources, every forward with its packet and byte counters, and the tracked\n"
+	  "flows with their idle time. --json prints one object (schema in hairpin(8)).\n" },
 	{ "set-public-ip", set_public_ip_main, "ADDRESS",
 	  "change the running instance's public address",
 	  "Changes the public address with one atomic store, effective for every packet that\n"

@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/mman.h>
@@ -14,7 +18,10 @@
 #include <bpf/bpf.h>
 
 #include "log.h"
+#include "maps.h"
 #include "pins.h"
+#include "probe.h"
+#include "tcx.h"
 
 #define BPFFS_ROOT "/sys/fs/bpf"
 
@@ -106,19 +113,317 @@ int pins_prepare(const char *dir, bool *created)
 	return err;
 }
 
-int pins_lock(const char *dir)
+int pins_canonical_dir(const char *dir, char *out, size_t len)
 {
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	char path[PATH_MAX], parent[PATH_MAX], *real, *copy_dir, *copy_base;
+	int n, err = 0;
 
-	if (fd < 0)
+	/* Trailing slashes name the same directory. */
+	n = snprintf(path, sizeof(path), "%s", dir);
+	if (n <= 0 || (size_t)n >= sizeof(path))
+		return -ENAMETOOLONG;
+	while (n > 1 && path[n - 1] == '/')
+		path[--n] = '\0';
+	real = realpath(path, NULL);
+	if (real) {
+		n = snprintf(out, len, "%s", real);
+		free(real);
+		return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+	}
+	if (errno != ENOENT)
 		return -errno;
-	if (flock(fd, LOCK_EX) < 0) {
+	copy_dir = strdup(path);
+	copy_base = strdup(path);
+	if (!copy_dir || !copy_base) {
+		err = -ENOMEM;
+		goto out;
+	}
+	if (!realpath(dirname(copy_dir), parent)) {
+		/* Not even the parent is there: the path as given, made absolute. */
+		if (path[0] == '/' || !getcwd(parent, sizeof(parent)))
+			parent[0] = '\0';
+		n = snprintf(out, len, "%s%s%s", parent, parent[0] ? "/" : "", path);
+	} else {
+		n = snprintf(out, len, "%s/%s", strcmp(parent, "/") ? parent : "",
+			     basename(copy_base));
+	}
+	if (n < 0 || (size_t)n >= len)
+		err = -ENAMETOOLONG;
+out:
+	free(copy_dir);
+	free(copy_base);
+	return err;
+}
+
+int pins_link_path(const char *dir, int ifindex, enum hp_direction direction, __u32 link_id,
+		   char *buf, size_t len)
+{
+	int n = snprintf(buf, len, "%s/" HP_PIN_LINKS "/%d-%s-%u", dir, ifindex,
+			 direction == HP_DIR_INGRESS ? "ingress" : "egress", link_id);
+
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+int pins_prepare_links(const char *dir)
+{
+	char path[PATH_MAX];
+	int n = snprintf(path, sizeof(path), "%s/" HP_PIN_LINKS, dir);
+
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return -ENAMETOOLONG;
+	if (mkdir(path, 0700) && errno != EEXIST) {
 		int err = -errno;
 
+		pr_warn("couldn't create %s: %s", path, strerror(errno));
+		return err;
+	}
+	return 0;
+}
+
+/*
+ * The lock file's name: the canonical pin dir as systemd escapes a path ("/sys/fs/bpf/hairpin"
+ * becomes "sys-fs-bpf-hairpin"), readable in `ls /run/hairpin`.
+ */
+static int lock_name(const char *canonical, char *buf, size_t len)
+{
+	size_t at = 0;
+
+	for (const char *p = canonical[0] == '/' ? canonical + 1 : canonical; *p; p++) {
+		unsigned char c = *p;
+		int n;
+
+		if (c == '/')
+			n = snprintf(buf + at, len - at, "-");
+		else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+			 c == '_' || c == ':' || (c == '.' && p != canonical && p[-1] != '/'))
+			n = snprintf(buf + at, len - at, "%c", c);
+		else
+			n = snprintf(buf + at, len - at, "\\x%02x", c);
+		if (n < 0 || (size_t)n >= len - at)
+			return -ENAMETOOLONG;
+		at += n;
+	}
+	if (!at)
+		return snprintf(buf, len, "-.lock") >= (int)len ? -ENAMETOOLONG : 0;
+	return snprintf(buf + at, len - at, ".lock") >= (int)(len - at) ? -ENAMETOOLONG : 0;
+}
+
+int pins_lock(const char *dir)
+{
+	char canonical[PATH_MAX], name[NAME_MAX + 1], path[PATH_MAX];
+	int fd, err;
+
+	err = pins_canonical_dir(dir, canonical, sizeof(canonical));
+	if (!err)
+		err = lock_name(canonical, name, sizeof(name));
+	if (err) {
+		pr_warn("couldn't name the lock of pin dir %s: %s", dir, strerror(-err));
+		return err;
+	}
+	if (mkdir(HP_LOCK_DIR, 0700) && errno != EEXIST) {
+		err = -errno;
+		pr_warn("couldn't create %s for the lock of pin dir %s: %s", HP_LOCK_DIR, dir,
+			probe_strerror(err));
+		return err;
+	}
+	snprintf(path, sizeof(path), HP_LOCK_DIR "/%s", name);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0) {
+		err = -errno;
+		pr_warn("couldn't open the lock %s: %s", path, probe_strerror(err));
+		return err;
+	}
+	if (flock(fd, LOCK_EX) < 0) {
+		err = -errno;
+		pr_warn("couldn't lock %s: %s", path, strerror(errno));
 		close(fd);
 		return err;
 	}
 	return fd;
+}
+
+const char *pins_object_kind(int fd, char *buf, size_t len)
+{
+	char path[64], line[128];
+	FILE *f;
+
+	snprintf(buf, len, "unknown");
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "re");
+	if (!f)
+		return buf;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "map_type:", 9))
+			snprintf(buf, len, "map");
+		else if (!strncmp(line, "prog_type:", 10))
+			snprintf(buf, len, "prog");
+		else if (!strncmp(line, "link_type:", 10))
+			snprintf(buf, len, "link");
+		else
+			continue;
+		break;
+	}
+	fclose(f);
+	return buf;
+}
+
+static int pin_known(const char *name)
+{
+	for (int i = 0; i < HP_PIN_COUNT; i++)
+		if (!strcmp(name, hp_pin_names[i]))
+			return i;
+	return -1;
+}
+
+/*
+ * Why the pin @path is not hairpin's, NULL if it is: a @want ("map" or "link") that is a map
+ * named hp_*, or a tcx link.
+ */
+static const char *pin_problem(const char *path, const char *want, char *why, size_t len)
+{
+	union {
+		struct bpf_map_info map;
+		struct bpf_link_info link;
+	} info;
+	__u32 info_len = sizeof(info);
+	char kind[16];
+	int fd = bpf_obj_get(path);
+
+	if (fd < 0) {
+		snprintf(why, len, "couldn't open it: %s", probe_strerror(-errno));
+		return why;
+	}
+	memset(&info, 0, sizeof(info));
+	if (strcmp(pins_object_kind(fd, kind, sizeof(kind)), want))
+		snprintf(why, len, "a BPF %s, not a %s", kind, want);
+	else if (bpf_obj_get_info_by_fd(fd, &info, &info_len))
+		snprintf(why, len, "couldn't look at it: %s", probe_strerror(-errno));
+	else if (!strcmp(want, "map") && strncmp(info.map.name, "hp_", 3))
+		snprintf(why, len, "map `%s', not one of hairpin's", info.map.name);
+	else if (!strcmp(want, "link") && info.link.type != HP_BPF_LINK_TYPE_TCX)
+		snprintf(why, len, "a BPF link of type %u, not tcx", info.link.type);
+	else
+		why = NULL;
+	close(fd);
+	return why;
+}
+
+/* Check every entry of @dir (of links/ if @links); 1 if one is not hairpin's, 0, or -errno. */
+static int check_entries(const char *dir, bool links)
+{
+	char path[PATH_MAX], why[160];
+	struct dirent *e;
+	int found = 0;
+	DIR *d = opendir(dir);
+
+	if (!d) {
+		if (errno == ENOENT)
+			return 0;
+		found = -errno;
+		pr_warn("couldn't read pin dir %s: %s", dir, probe_strerror(found));
+		return found;
+	}
+	while ((e = readdir(d))) {
+		const char *problem = NULL;
+
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >= sizeof(path))
+			continue;
+		if (links) {
+			problem = pin_problem(path, "link", why, sizeof(why));
+		} else if (!strcmp(e->d_name, HP_PIN_LINKS) && e->d_type == DT_DIR) {
+			int err = check_entries(path, true);
+
+			if (err < 0) {
+				found = err;
+				break;
+			}
+			found |= err;
+			continue;
+		} else if (pin_known(e->d_name) < 0) {
+			problem = e->d_type == DT_DIR ? "a directory hairpin does not make" :
+				  "not a name hairpin pins anything by";
+		} else {
+			problem = pin_problem(path, "map", why, sizeof(why));
+		}
+		if (problem) {
+			pr_warn("%s is not hairpin's (%s): hairpin leaves it alone; remove it yourself, "
+				"or use another --pin-dir", path, problem);
+			found = 1;
+		}
+	}
+	closedir(d);
+	return found;
+}
+
+int pins_check(const char *dir)
+{
+	int err = check_entries(dir, false);
+
+	return err > 0 ? -EEXIST : err;
+}
+
+int pins_remove(const char *dir)
+{
+	char path[PATH_MAX], links[PATH_MAX];
+	struct dirent *e;
+	int first = 0;
+	DIR *d;
+
+	for (int i = 0; i < HP_PIN_COUNT; i++) {
+		if (pins_path(dir, i, path, sizeof(path)) || !unlink(path) || errno == ENOENT)
+			continue;
+		first = first ?: -errno;
+		pr_warn("couldn't remove pin %s: %s", path, strerror(errno));
+	}
+	snprintf(links, sizeof(links), "%s/" HP_PIN_LINKS, dir);
+	d = opendir(links);
+	while (d && (e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", links, e->d_name) >= sizeof(path) ||
+		    !unlink(path))
+			continue;
+		first = first ?: -errno;
+		pr_warn("couldn't remove pin %s: %s", path, strerror(errno));
+	}
+	if (d)
+		closedir(d);
+	if (rmdir(links) && errno != ENOENT) {
+		first = first ?: -errno;
+		pr_warn("couldn't remove %s: %s", links, strerror(errno));
+	}
+	if (rmdir(dir) && errno != ENOENT) {
+		first = first ?: -errno;
+		pr_warn("couldn't remove pin dir %s: %s", dir, strerror(errno));
+	}
+	return first;
+}
+
+int pins_read_devices(const char *dir, struct hp_device **records, int *n)
+{
+	char path[PATH_MAX];
+	int fd, err;
+
+	*records = NULL;
+	*n = 0;
+	err = pins_path(dir, HP_PIN_DEVICES, path, sizeof(path));
+	if (err)
+		return err;
+	fd = bpf_obj_get(path);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return 0;
+		err = -errno;
+		pr_warn("couldn't open %s: %s", path, probe_strerror(err));
+		return err;
+	}
+	err = maps_read_devices(fd, records, n);
+	close(fd);
+	if (err)
+		pr_warn("couldn't read the devices map %s: %s", path, probe_strerror(err));
+	return err;
 }
 
 int pins_open_all(const char *dir, int fds[HP_PIN_COUNT])

@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The pin dir: where a running instance keeps its maps on bpffs, the only state hairpin has
- * between two commands. Programs are not pinned: the devices hold them.
+ * The pin dir: where a running instance keeps its maps on bpffs, and its tcx links under
+ * links/, the only state hairpin has between two commands besides what is attached. XDP
+ * programs and cls_bpf filters are not pinned: the devices hold them. Everything in the pin
+ * dir is hairpin's, or hairpin touches nothing there.
  */
 #ifndef HP_PINS_H
 #define HP_PINS_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <linux/types.h>
 
 #include "hairpin.h"
 
@@ -32,6 +35,21 @@ extern const char *const hp_pin_names[HP_PIN_COUNT];
 /* DIR/NAME into @buf; -ENAMETOOLONG if it does not fit. */
 int pins_path(const char *dir, enum hp_pin pin, char *buf, size_t len);
 
+/* Where the tcx links are pinned: DIR/links. */
+#define HP_PIN_LINKS "links"
+/* DIR/links/IFINDEX-DIRECTION-LINKID: one pin per link, named so that two never meet. */
+int pins_link_path(const char *dir, int ifindex, enum hp_direction direction, __u32 link_id,
+		   char *buf, size_t len);
+/* Make DIR/links. 0 or -errno. */
+int pins_prepare_links(const char *dir);
+
+/*
+ * pins_canonical_dir() - @dir without symlinks, "." or "..", absolute: realpath(3), or, for a
+ * dir that does not exist (yet), its parent's realpath and its name. The name of an instance.
+ * Return: 0, -ENAMETOOLONG if it does not fit @len, or -errno.
+ */
+int pins_canonical_dir(const char *dir, char *out, size_t len);
+
 /*
  * Make @dir a directory on bpffs, mounting bpffs at /sys/fs/bpf first when @dir is under it
  * and nothing is mounted there (ip netns exec and minimal boots leave it empty).
@@ -43,10 +61,38 @@ int pins_prepare(const char *dir, bool *created);
 int pins_check_bpffs(const char *dir);
 
 /*
- * An exclusive lock on the pin dir, so two commands that change it never interleave. Returns
- * an fd that holds the lock until closed, or -errno.
+ * pins_lock() - an exclusive lock on the instance of pin dir @dir, so that two commands that
+ * change its state never interleave: up, down, set-public-ip, watch's writes. It is a file
+ * under HP_LOCK_DIR named after the canonical pin dir, not the pin dir itself, which `down`
+ * removes and `up` creates: a lock there would not hold across them.
+ * Return: an fd that holds the lock until closed, or -errno after printing why.
  */
+#define HP_LOCK_DIR "/run/hairpin"
 int pins_lock(const char *dir);
+
+/*
+ * pins_check() - whether everything in @dir is hairpin's: the pins of enum hp_pin, each a BPF
+ * map named hp_*, and links/ with tcx links in it. Anything else is named and refused.
+ * Return: 0 (also when @dir does not exist), -EEXIST when something is not hairpin's, or
+ * -errno after printing why.
+ */
+int pins_check(const char *dir);
+
+/*
+ * pins_remove() - unpin every map and link and remove the pin dir. Links are only unpinned:
+ * detach them first (a pinned link whose pin goes is released, and detached with it).
+ * Return: 0, or the first -errno after printing it.
+ */
+int pins_remove(const char *dir);
+
+/* What a pinned object is: "map", "prog", "link", from the kernel's fdinfo. */
+const char *pins_object_kind(int fd, char *buf, size_t len);
+
+/*
+ * pins_read_devices() - the records of the pinned devices map (malloc()ed): none (0, *n 0)
+ * when it is not pinned. -errno after printing why.
+ */
+int pins_read_devices(const char *dir, struct hp_device **records, int *n);
 
 /* Open every pinned map of a running instance. -ENOENT when none is running. */
 int pins_open_all(const char *dir, int fds[HP_PIN_COUNT]);

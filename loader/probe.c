@@ -21,11 +21,11 @@
 #include <bpf/libbpf.h>
 #include <linux/bpf.h>
 
+#include "fault.h"
 #include "log.h"
 #include "probe.h"
-
-/* Not in Debian 12's <linux/bpf.h> (Linux 6.1 UAPI): the value is fixed by the 6.6 UAPI. */
-#define HP_BPF_TCX_INGRESS 46
+#include "rtnl.h"
+#include "tcx.h"
 
 enum probe_kind { PROBE_PROG, PROBE_MAP, PROBE_MMAPABLE, PROBE_HELPER };
 
@@ -131,31 +131,90 @@ static const char *kernel_version(char *buf, size_t len)
 	return buf;
 }
 
-int probe_kernel(void)
+static bool refused(int err)
 {
+	return err == EPERM || err == EACCES;
+}
+
+static int permission_denied(const char *what)
+{
+	pr_warn("permission denied %s: " HP_PRIVILEGES, what);
+	return -EPERM;
+}
+
+/* A change to a device that names no device: refused for want of CAP_NET_ADMIN before the
+ * kernel looks for the device (rtnetlink checks every request but a GET first). */
+static int try_rtnl_change(void)
+{
+	struct tcmsg tcm = { .tcm_family = AF_UNSPEC, .tcm_ifindex = 0 };
+	struct rtnl_req req;
+	struct rtnl nl;
+	int err = rtnl_open(&nl);
+
+	if (err)
+		return err;
+	rtnl_req_init(&req, RTM_DELQDISC, 0, &tcm, sizeof(tcm));
+	err = rtnl_talk(&nl, &req, NULL, NULL);
+	rtnl_close(&nl);
+	return err;
+}
+
+int probe_permissions(void)
+{
+	int fd, err;
+
 	/* Before 5.11 the kernel charges BPF memory to RLIMIT_MEMLOCK, and a probe refused
-	 * for it would be taken for a missing feature. libbpf lifts it the same way before
+	 * for it would be taken for something else. libbpf lifts it the same way before
 	 * loading an object on such kernels. */
 	struct rlimit unlimited = { RLIM_INFINITY, RLIM_INFINITY };
-	char missing[1024] = "", version[32];
-	size_t used = 0;
-	int fd;
 
 	setrlimit(RLIMIT_MEMLOCK, &unlimited);
+	fd = load_trivial(BPF_PROG_TYPE_SCHED_CLS);
+	if (fd < 0 && refused(errno))
+		return permission_denied("loading a BPF program");
+	if (fd >= 0)
+		close(fd);
+	/* Id 0 names no program: with the privilege ENOENT, without it EPERM. */
+	fd = bpf_prog_get_fd_by_id(0);
+	if (fd < 0 && refused(errno))
+		return permission_denied("looking up BPF programs by id");
+	if (fd >= 0)
+		close(fd);
+	err = try_rtnl_change();
+	if (refused(-err))
+		return permission_denied("changing a network device's hooks");
+	return 0;
+}
+
+const char *probe_strerror(int err)
+{
+	if (refused(-err))
+		return "permission denied: " HP_PRIVILEGES;
+	return strerror(-err);
+}
+
+int probe_kernel(void)
+{
+	char missing[1024] = "", version[32];
+	size_t used = 0;
+	int fd, err;
+
 	/* A socket filter loads on every kernel with bpf(2): failing that, the kernel is not
 	 * the question. */
 	fd = load_trivial(BPF_PROG_TYPE_SOCKET_FILTER);
-	if (fd < 0) {
-		if (errno == ENOSYS) {
-			pr_warn("this kernel (%s) cannot run hairpin: no bpf() system call "
-				"(CONFIG_BPF_SYSCALL; needs Linux %s)", kernel_version(version,
-				sizeof(version)), HP_MIN_LINUX);
-			return -EOPNOTSUPP;
-		}
-		pr_debug("couldn't load a BPF program to probe the kernel: %s", strerror(errno));
-		return 0;
+	if (fd < 0 && errno == ENOSYS) {
+		pr_warn("this kernel (%s) cannot run hairpin: no bpf() system call "
+			"(CONFIG_BPF_SYSCALL; needs Linux %s)", kernel_version(version,
+			sizeof(version)), HP_MIN_LINUX);
+		return -EOPNOTSUPP;
 	}
-	close(fd);
+	if (fd >= 0)
+		close(fd);
+	/* Every probe below is a load or a map: refused for want of privilege, each would
+	 * read as a missing feature. */
+	err = probe_permissions();
+	if (err)
+		return err;
 
 	for (size_t i = 0; i < sizeof(features) / sizeof(features[0]); i++) {
 		const struct feature *f = &features[i];
@@ -177,11 +236,19 @@ int probe_kernel(void)
 
 bool probe_has_tcx(void)
 {
-	int prog = load_trivial(BPF_PROG_TYPE_SCHED_CLS), link;
-	bool tcx;
+	static int tcx = -1;
+	int prog, link;
 
-	if (prog < 0)
+	if (tcx >= 0)
+		return tcx;
+	/* The test build can pretend the kernel has none, to run the cls_bpf path here too. */
+	if (fault_no_tcx()) {
+		tcx = 0;
 		return false;
+	}
+	prog = load_trivial(BPF_PROG_TYPE_SCHED_CLS);
+	if (prog < 0)
+		return false;	/* not known: asked again next time */
 	/* Target ifindex 0 names no device: nothing can be attached, whatever the kernel. */
 	link = bpf_link_create(prog, 0, HP_BPF_TCX_INGRESS, NULL);
 	tcx = link == -ENODEV;

@@ -42,7 +42,7 @@ static int open_config(const char *pin_dir, int *lock, int *fd, int *flows_fd)
 
 	*lock = pins_lock(pin_dir);
 	if (*lock < 0)
-		return -ENOENT;
+		return *lock;
 	if (pins_path(pin_dir, HP_PIN_CONFIG, path, sizeof(path)) ||
 	    (*fd = bpf_obj_get(path)) < 0) {
 		close(*lock);

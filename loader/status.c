@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * hairpin status [--json]: what the running instance does, read from its pinned maps and the
- * devices: where it is attached and how, the public address, each forward with its counters,
+ * hairpin status [--json]: what the running instance does, read from its pinned maps and from
+ * the kernel: where it is attached and how (what each Device's hooks hold now, against what
+ * its record says they should: health.h), the public address, each forward with its counters,
  * and the flows being tracked.
  */
 #include <arpa/inet.h>
@@ -19,13 +20,17 @@
 #include <bpf/libbpf.h>
 
 #include "attach.h"
+#include "attached.h"
 #include "commands.h"
 #include "flows.h"
 #include "format.h"
+#include "health.h"
+#include "instance.h"
 #include "json.h"
 #include "log.h"
 #include "maps.h"
 #include "pins.h"
+#include "probe.h"
 #include "version.h"
 
 struct status {
@@ -41,6 +46,8 @@ struct status {
 	struct hp_source_key *sources;	/* AllowedSources of the generation in use */
 	int n_sources;
 	__u64 reasons[HP_REASONS];	/* summed over CPUs */
+	struct hp_scan scan;		/* what the kernel has attached */
+	struct hp_device_health *health;	/* one per record */
 };
 
 /* As doc/translation.md ("Counted") and the JSON name them, by enum hp_reason. */
@@ -53,6 +60,8 @@ static const char *const reason_names[HP_REASONS] = {
 	[HP_REASON_OLD_ADDRESS] = "old_address",
 	[HP_REASON_DIRECT_CLASH] = "direct_clash",
 	[HP_REASON_NOT_ALLOWED] = "not_allowed",
+	[HP_REASON_REFLECT_PORTS_FULL] = "reflect_ports_full",
+	[HP_REASON_NO_NEIGHBOUR] = "no_neighbour",
 };
 
 static const char *const state_names[] = {
@@ -66,18 +75,81 @@ static const char *state_name(__u8 state)
 	return state < sizeof(state_names) / sizeof(state_names[0]) ? state_names[state] : "?";
 }
 
-/* Whether the programs @dev records are still the ones on the device. */
-static bool device_attached(const struct hp_device *dev)
+/* Whether a device has a record, for this instance's programs found where none says. */
+static bool recorded(const struct status *st, int ifindex)
 {
-	char name[IF_NAMESIZE];
-	__u32 id = 0;
+	for (int i = 0; i < st->n_devices; i++)
+		if (st->devices[i].ifindex == (__u32)ifindex)
+			return true;
+	return false;
+}
 
-	if (!if_indextoname(dev->ifindex, name) || strcmp(name, dev->name))
-		return false;
-	if (dev->mode == HP_MODE_XDP)
-		return !bpf_xdp_query_id(dev->ifindex, XDP_FLAGS_DRV_MODE, &id) &&
-		       id == dev->ingress_prog_id;
-	return true;
+static void print_hook_text(const char *dir, const struct hp_hook_health *h)
+{
+	char owner[320];
+
+	switch (h->state) {
+	case HP_HOOK_ATTACHED:
+		printf("%s %s (program %u)", dir, hp_hook_text(h->hook), h->prog_id);
+		break;
+	case HP_HOOK_MISSING:
+		printf("%s %s missing%s", dir, hp_hook_text(h->hook),
+		       h->no_qdisc ? " (the clsact qdisc is gone)" : "");
+		break;
+	case HP_HOOK_REPLACED:
+		printf("%s %s replaced by program %u (%s), %s", dir, hp_hook_text(h->hook),
+		       h->replaced_by.id, h->replaced_by.name,
+		       instance_owner_text(&h->replaced_by, owner, sizeof(owner)));
+		break;
+	}
+}
+
+/*
+ * One line per Device, its state first, then one per program of this instance found where no
+ * record puts it:
+ *   lan0            attached (mode xdp): ingress native XDP (program 42), egress tcx (program 43)
+ *   lan1 (now lan9) missing (mode tc): ingress tcx missing, egress tcx missing
+ */
+static void print_devices_text(const struct status *st)
+{
+	char label[2 * IF_NAMESIZE + 16], where[48];
+
+	printf("devices:\n");
+	for (int i = 0; i < st->n_devices; i++) {
+		const struct hp_device_health *h = &st->health[i];
+
+		if (h->renamed)
+			snprintf(label, sizeof(label), "%s (now %s)", h->record->name, h->now->name);
+		else
+			snprintf(label, sizeof(label), "%s", h->record->name);
+		printf("  %-15s %s (mode %s): ", label, health_device_state_name(h->state),
+		       hp_mode_name(h->record->mode));
+		if (h->state == HP_DEVICE_GONE) {
+			printf("no device has its ifindex %u any more\n", h->record->ifindex);
+			continue;
+		}
+		print_hook_text("ingress", &h->ingress);
+		printf(", ");
+		print_hook_text("egress", &h->egress);
+		printf("\n");
+		for (int j = 0; j < h->n_leftovers; j++)
+			printf("  %-15s also this instance's program %u in %s, which the record does "
+			       "not put there (`hairpin up' removes it)\n", "",
+			       h->leftovers[j]->prog.id,
+			       attachment_where(h->leftovers[j], where, sizeof(where)));
+	}
+	for (int i = 0; i < st->scan.n_devs; i++) {
+		const struct hp_netdev *dev = &st->scan.devs[i];
+
+		if (recorded(st, dev->ifindex))
+			continue;
+		for (int j = 0; j < dev->n_attachments; j++)
+			if (dev->attachments[j].prog.owner == HP_OWNER_SELF)
+				printf("  %-15s not a recorded Device, yet its %s holds this instance's "
+				       "program %u (`hairpin up' or `down' removes it)\n", dev->name,
+				       attachment_where(&dev->attachments[j], where, sizeof(where)),
+				       dev->attachments[j].prog.id);
+	}
 }
 
 static double idle_seconds(const struct status *st, const struct hp_flow_view *flow)
@@ -89,15 +161,7 @@ static void print_text(const struct status *st)
 {
 	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN], c[INET_ADDRSTRLEN];
 
-	printf("devices:\n");
-	for (int i = 0; i < st->n_devices; i++) {
-		const struct hp_device *dev = &st->devices[i];
-
-		printf("  %-15s %s%s\n", dev->name,
-		       dev->mode == HP_MODE_XDP ? "ingress native XDP, egress tc"
-						: "ingress tc, egress tc",
-		       device_attached(dev) ? "" : " (no longer attached)");
-	}
+	print_devices_text(st);
 	printf("public address: %s\n",
 	       st->config.public_addr ? fmt_ip4(st->config.public_addr, a) : "none (nothing is rewritten)");
 	for (int i = 0; i < HP_MAX_OLD_PUBLIC; i++) {
@@ -161,9 +225,99 @@ static void print_text(const struct status *st)
 	printf("%s\n", shown ? "" : " nothing");
 }
 
+static const char *direction_name(const struct hp_attachment *a)
+{
+	return a->hook == HP_HOOK_XDP || a->hook == HP_HOOK_XDP_GENERIC ||
+	       a->direction == HP_DIR_INGRESS ? "ingress" : "egress";
+}
+
+static void print_hook_json(const struct hp_hook_health *h)
+{
+	printf("{\"hook\":\"%s\",\"state\":\"%s\",\"prog_id\":", hp_hook_name(h->hook),
+	       health_hook_state_name(h->state));
+	if (h->state == HP_HOOK_ATTACHED)
+		printf("%u", h->prog_id);
+	else
+		printf("null");
+	printf(",\"replaced_by\":");
+	if (h->state == HP_HOOK_REPLACED) {
+		printf("{\"prog_id\":%u,\"name\":", h->replaced_by.id);
+		json_string(h->replaced_by.name);
+		printf(",\"owner\":\"%s\",\"pin_dir\":",
+		       h->replaced_by.owner == HP_OWNER_OTHER ? "hairpin" : "foreign");
+		if (h->replaced_by.pin_dir[0])
+			json_string(h->replaced_by.pin_dir);
+		else
+			printf("null");
+		printf("}");
+	} else {
+		printf("null");
+	}
+	printf("}");
+}
+
+/* ,"devices":[...],"unrecorded":[...] (the schema: print_json()) */
+static void print_devices_json(const struct status *st)
+{
+	int n = 0;
+
+	printf(",\"devices\":[");
+	for (int i = 0; i < st->n_devices; i++) {
+		const struct hp_device_health *h = &st->health[i];
+
+		printf("%s{\"name\":", i ? "," : "");
+		json_string(h->record->name);
+		printf(",\"ifindex\":%u,\"mode\":\"%s\",\"attached\":%s,\"state\":\"%s\","
+		       "\"renamed_to\":", h->record->ifindex, hp_mode_name(h->record->mode),
+		       h->state == HP_DEVICE_ATTACHED ? "true" : "false",
+		       health_device_state_name(h->state));
+		if (h->renamed)
+			json_string(h->now->name);
+		else
+			printf("null");
+		printf(",\"ingress\":");
+		print_hook_json(&h->ingress);
+		printf(",\"egress\":");
+		print_hook_json(&h->egress);
+		printf(",\"leftovers\":[");
+		for (int j = 0; j < h->n_leftovers; j++)
+			printf("%s{\"hook\":\"%s\",\"direction\":\"%s\",\"prog_id\":%u}",
+			       j ? "," : "", hp_hook_name(h->leftovers[j]->hook),
+			       direction_name(h->leftovers[j]), h->leftovers[j]->prog.id);
+		printf("]}");
+	}
+	printf("],\"unrecorded\":[");
+	for (int i = 0; i < st->scan.n_devs; i++) {
+		const struct hp_netdev *dev = &st->scan.devs[i];
+
+		if (recorded(st, dev->ifindex))
+			continue;
+		for (int j = 0; j < dev->n_attachments; j++) {
+			const struct hp_attachment *a = &dev->attachments[j];
+
+			if (a->prog.owner != HP_OWNER_SELF)
+				continue;
+			printf("%s{\"name\":", n++ ? "," : "");
+			json_string(dev->name);
+			printf(",\"ifindex\":%d,\"hook\":\"%s\",\"direction\":\"%s\","
+			       "\"prog_id\":%u}", dev->ifindex, hp_hook_name(a->hook),
+			       direction_name(a), a->prog.id);
+		}
+	}
+	printf("]");
+}
+
 /*
  * The schema (documented in README.md and hairpin(8)): one object with "pin_dir", "devices"
- * [{name, ifindex, mode, attached}], "public_address" (string or null), "allowed_sources"
+ * [{name, ifindex, mode, attached, state, renamed_to, ingress, egress, leftovers}], where
+ * attached is true only when both hooks carry this instance's programs, state is "attached",
+ * "partial", "missing", "replaced" or "gone", renamed_to the device's name now if it is not
+ * the recorded one (else null), ingress and egress {hook: "xdp"|"tcx"|"tc", state: "attached"|
+ * "missing"|"replaced", prog_id (null unless attached), replaced_by (null, or {prog_id, name,
+ * owner: "foreign"|"hairpin", pin_dir})}, leftovers [{hook, direction, prog_id}] this
+ * instance's programs on the device where its record does not put them; "unrecorded"
+ * [{name, ifindex, hook, direction, prog_id}] this instance's programs on devices it has no
+ * record of; "public_address" (string or null), "allowed_sources"
  * (["a.b.c.d/len", ...], or null for any source), "old_public_addresses" [{address,
  * live_flows}], "forwards" [{protocol, port, target, target_port, roaming, to_target:
  * {packets, bytes}, to_client: {...}}], "flows" (live ones) [{protocol, client, client_port,
@@ -177,19 +331,11 @@ static void print_json(const struct status *st, const char *pin_dir)
 
 	printf("{\"version\":\"%s\",\"pin_dir\":", HAIRPIN_VERSION);
 	json_string(pin_dir);
-	printf(",\"devices\":[");
-	for (int i = 0; i < st->n_devices; i++) {
-		const struct hp_device *dev = &st->devices[i];
-
-		printf("%s{\"name\":", i ? "," : "");
-		json_string(dev->name);
-		printf(",\"ifindex\":%u,\"mode\":\"%s\",\"attached\":%s}", dev->ifindex,
-		       hp_mode_name(dev->mode), device_attached(dev) ? "true" : "false");
-	}
+	print_devices_json(st);
 	if (st->config.public_addr)
-		printf("],\"public_address\":\"%s\"", fmt_ip4(st->config.public_addr, a));
+		printf(",\"public_address\":\"%s\"", fmt_ip4(st->config.public_addr, a));
 	else
-		printf("],\"public_address\":null");
+		printf(",\"public_address\":null");
 	if (st->config.sources_generation) {
 		printf(",\"allowed_sources\":[");
 		for (int i = 0; i < st->n_sources; i++)
@@ -295,6 +441,61 @@ static int status_read(struct status *st, int fds[HP_PIN_COUNT])
 	return err;
 }
 
+/* Nothing pinned: say so, and what of this instance the kernel still has, if anything. */
+static int no_instance(const char *pin_dir, bool pins_left)
+{
+	char where[48];
+	struct hp_scan scan;
+	struct hp_self self;
+
+	if (pins_left)
+		pr_warn("the instance at %s is incomplete: some of its maps are pinned, others not "
+			"(an interrupted `hairpin up'?); `hairpin up' completes it, `hairpin down' "
+			"removes it", pin_dir);
+	else
+		pr_warn("no running instance: nothing pinned at %s (run `hairpin up')", pin_dir);
+	if (instance_self(pin_dir, &self) || attached_scan(&self, &scan))
+		return HP_EXIT_SYSTEM;
+	for (int i = 0; i < scan.n_devs; i++)
+		for (int j = 0; j < scan.devs[i].n_attachments; j++)
+			if (scan.devs[i].attachments[j].prog.owner == HP_OWNER_SELF) {
+				pr_warn("yet %s's %s holds this instance's program %u (`hairpin down' "
+					"removes it)", scan.devs[i].name,
+					attachment_where(&scan.devs[i].attachments[j], where,
+							 sizeof(where)),
+					scan.devs[i].attachments[j].prog.id);
+
+			}
+	attached_free(&scan);
+	return HP_EXIT_SYSTEM;
+}
+
+static int by_ifindex(const void *a, const void *b)
+{
+	const struct hp_device *x = a, *y = b;
+
+	return (x->ifindex > y->ifindex) - (x->ifindex < y->ifindex);
+}
+
+static int status_read_kernel(struct status *st, const char *pin_dir)
+{
+	struct hp_self self;
+	int err = instance_self(pin_dir, &self);
+
+	/* In the order the devices were made, not the hash map's. */
+	qsort(st->devices, st->n_devices, sizeof(*st->devices), by_ifindex);
+	if (!err)
+		err = attached_scan(&self, &st->scan);
+	if (err)
+		return err;
+	st->health = calloc(st->n_devices ? st->n_devices : 1, sizeof(*st->health));
+	if (!st->health)
+		return -ENOMEM;
+	for (int i = 0; i < st->n_devices; i++)
+		health_of_device(&st->devices[i], &st->scan, &st->health[i]);
+	return 0;
+}
+
 int status_main(int argc, char **argv, const struct hp_options *opts)
 {
 	struct status st = {};
@@ -309,24 +510,37 @@ int status_main(int argc, char **argv, const struct hp_options *opts)
 			return HP_EXIT_USAGE;
 		}
 	}
+	/* What is attached is read from the kernel, which takes the privileges up takes. */
+	if (probe_permissions())
+		return HP_EXIT_SYSTEM;
 	err = pins_open_all(opts->pin_dir, fds);
 	if (err) {
-		if (err == -ENOENT)
-			pr_warn("no running instance: nothing pinned at %s (run `hairpin up')",
-				opts->pin_dir);
-		else
+		char path[4096];
+		int fd;
+
+		if (err != -ENOENT) {
 			pr_warn("couldn't open the pinned maps in %s: %s", opts->pin_dir,
-				strerror(-err));
-		return HP_EXIT_SYSTEM;
+				probe_strerror(err));
+			return HP_EXIT_SYSTEM;
+		}
+		fd = pins_path(opts->pin_dir, HP_PIN_CONFIG, path, sizeof(path)) ? -1 : bpf_obj_get(path);
+		if (fd >= 0)
+			close(fd);
+		return no_instance(opts->pin_dir, fd >= 0);
 	}
 	err = status_read(&st, fds);
+	if (!err)
+		err = status_read_kernel(&st, opts->pin_dir);
 	if (err)
-		pr_warn("couldn't read the maps in %s: %s", opts->pin_dir, strerror(-err));
+		pr_warn("couldn't read the state of the instance at %s: %s", opts->pin_dir,
+			probe_strerror(err));
 	else if (json)
 		print_json(&st, opts->pin_dir);
 	else
 		print_text(&st);
 	pins_close_all(fds);
+	attached_free(&st.scan);
+	free(st.health);
 	free(st.devices);
 	free(st.forwards);
 	free(st.flows);

@@ -1,11 +1,27 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * hairpin up [CONFIG]: validate, load, attach, fill the maps, pin them. Run again, it replaces
- * the running instance in place: the pinned maps are reused (flows and counters kept), the
- * programs replaced without a gap. Each step is undone if a later one fails, so a failed `up`
- * leaves the previous state exactly as it was.
+ * hairpin up [CONFIG]: validate, load, pin, fill, attach. Run again, it replaces the running
+ * instance in place: the pinned maps are reused (flows and counters kept), the programs
+ * replaced without a gap.
+ *
+ * The order is what makes it safe to die at any moment (SIGKILL, power loss): whatever is
+ * left, `down` removes all of it and the next `up` takes it over (detach.h, attach.h).
+ *   1. plan, probe, lock, scan the kernel, choose each device's hooks: nothing changes yet,
+ *      and every refusal (a program not hairpin's in the way, another instance on a Device)
+ *      comes here;
+ *   2. load the programs, pin any map that is new: a crash leaves pins and no programs;
+ *   3. fill the maps: in place, each moment whole (fill.h);
+ *   4. per Device: record what it is to carry, then attach, egress before ingress, over this
+ *      instance's programs wherever the kernel shows them: the hooks change one at a time,
+ *      atomically, and each new tcx link is pinned as it is made;
+ *   5. commit: take this instance's programs off every hook where the new ones are not (the
+ *      other mode's hooks, Devices no longer configured, whatever a crash left), and the
+ *      records of Devices no longer configured.
+ * A failure in 2-4 undoes every step (attach_rollback(), fill_restore(), the records, the new
+ * pins), so a failed `up` leaves the previous state as it was.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -14,9 +30,13 @@
 #include <bpf/libbpf.h>
 
 #include "attach.h"
+#include "attached.h"
 #include "commands.h"
+#include "detach.h"
+#include "fault.h"
 #include "fill.h"
 #include "hairpin.skel.h"
+#include "instance.h"
 #include "log.h"
 #include "maps.h"
 #include "pins.h"
@@ -31,12 +51,18 @@ struct up {
 	bool was_pinned[HP_PIN_COUNT];	/* reused from a running instance */
 	bool pinned_now[HP_PIN_COUNT];
 
-	struct hp_device *old_devices;	/* what the running instance attached */
-	int n_old_devices;
+	struct hp_self self;
+	struct hp_scan scan;		/* before anything changed */
+	struct hp_device *old_records;	/* the devices map before */
+	int n_old_records;
+
+	struct attach_choice choices[HP_MAX_DEVICES];
+	bool recorded[HP_MAX_DEVICES];	/* this up wrote the Device's record */
 	struct attach_txn txns[HP_MAX_DEVICES];
 	int n_txns;
 
 	struct fill fill;
+	bool filling;
 };
 
 static int map_fd(const struct up *up, enum hp_pin pin)
@@ -65,7 +91,7 @@ static int check_reusable(const struct bpf_map *map, int fd, const char *path)
 
 static int reuse_pinned_maps(struct up *up)
 {
-	char path[4096];
+	char path[PATH_MAX];
 	int err;
 
 	for (int i = 0; i < HP_PIN_COUNT; i++) {
@@ -79,7 +105,7 @@ static int reuse_pinned_maps(struct up *up)
 			if (errno == ENOENT)
 				continue;
 			err = -errno;
-			pr_warn("couldn't open pinned map %s: %s", path, strerror(errno));
+			pr_warn("couldn't open pinned map %s: %s", path, probe_strerror(err));
 			return err;
 		}
 		err = check_reusable(up->maps[i], fd, path);
@@ -93,49 +119,9 @@ static int reuse_pinned_maps(struct up *up)
 	return 0;
 }
 
-static const struct hp_device *old_device(const struct up *up, const struct hp_plan_device *dev)
-{
-	for (int i = 0; i < up->n_old_devices; i++) {
-		const struct hp_device *old = &up->old_devices[i];
-
-		if (old->ifindex == (__u32)dev->ifindex && !strcmp(old->name, dev->name))
-			return old;
-	}
-	return NULL;
-}
-
-static bool in_plan(const struct hp_plan *plan, const struct hp_device *old)
-{
-	for (int i = 0; i < plan->n_devices; i++)
-		if ((__u32)plan->devices[i].ifindex == old->ifindex &&
-		    !strcmp(plan->devices[i].name, old->name))
-			return true;
-	return false;
-}
-
-static int attach_all(struct up *up)
-{
-	struct hp_progs progs = {
-		.ingress_xdp = bpf_program__fd(up->skel->progs.hp_ingress_xdp),
-		.ingress_tc = bpf_program__fd(up->skel->progs.hp_ingress_tc),
-		.egress_tc = bpf_program__fd(up->skel->progs.hp_egress_tc),
-	};
-
-	for (int i = 0; i < up->plan->n_devices; i++) {
-		const struct hp_plan_device *dev = &up->plan->devices[i];
-		int err = attach_device(dev, up->plan->mode, &progs, old_device(up, dev),
-					&up->txns[up->n_txns]);
-
-		if (err)
-			return err;
-		up->n_txns++;
-	}
-	return 0;
-}
-
 static int pin_new_maps(struct up *up)
 {
-	char path[4096];
+	char path[PATH_MAX];
 
 	for (int i = 0; i < HP_PIN_COUNT; i++) {
 		int err;
@@ -150,6 +136,7 @@ static int pin_new_maps(struct up *up)
 			return err;
 		}
 		up->pinned_now[i] = true;
+		fault_point("map-pinned");
 	}
 	return 0;
 }
@@ -161,69 +148,240 @@ static void unpin_new_maps(struct up *up)
 			bpf_map__unpin(up->maps[i], NULL);
 }
 
-/* Record the attachments; a device record is small and each update atomic. */
-static int record_devices(struct up *up)
+static const struct hp_device *old_record(const struct up *up, int ifindex)
 {
-	int fd = map_fd(up, HP_PIN_DEVICES);
+	for (int i = 0; i < up->n_old_records; i++)
+		if (up->old_records[i].ifindex == (__u32)ifindex)
+			return &up->old_records[i];
+	return NULL;
+}
 
-	for (int i = 0; i < up->n_txns; i++) {
-		const struct hp_device *rec = &up->txns[i].record;
+static bool in_plan(const struct hp_plan *plan, int ifindex)
+{
+	for (int i = 0; i < plan->n_devices; i++)
+		if (plan->devices[i].ifindex == ifindex)
+			return true;
+	return false;
+}
 
-		if (bpf_map_update_elem(fd, &rec->ifindex, rec, BPF_ANY)) {
-			int err = -errno;
+static int write_record(struct up *up, const struct hp_device *rec)
+{
+	if (bpf_map_update_elem(map_fd(up, HP_PIN_DEVICES), &rec->ifindex, rec, BPF_ANY)) {
+		int err = -errno;
 
-			pr_warn("couldn't record device %s in the devices map: %s", rec->name,
-				strerror(errno));
-			return err;
-		}
+		pr_warn("couldn't record device %s in the devices map: %s", rec->name,
+			strerror(errno));
+		return err;
 	}
 	return 0;
 }
 
-/* The devices the running instance has and the new configuration does not: let go. */
-static void release_dropped_devices(struct up *up)
+/* What Device @i is to carry, written before anything changes there. */
+static int record_intent(struct up *up, int i)
+{
+	const struct hp_plan_device *dev = &up->plan->devices[i];
+	const struct attach_choice *choice = &up->choices[i];
+	const struct hp_device *old = old_record(up, dev->ifindex);
+	struct hp_device rec = {
+		.ifindex = dev->ifindex,
+		.mode = choice->ingress == HP_HOOK_XDP ? HP_MODE_XDP : HP_MODE_TC,
+		.flags = old ? old->flags & HP_DEVICE_CREATED_QDISC : 0,
+		.ingress_hook = choice->ingress,
+		.egress_hook = choice->egress,
+		.ingress_prog_id = old ? old->ingress_prog_id : 0,
+		.egress_prog_id = old ? old->egress_prog_id : 0,
+	};
+
+	if (attach_adds_qdisc(choice, attached_netdev(&up->scan, dev->ifindex)))
+		rec.flags |= HP_DEVICE_CREATED_QDISC;
+	snprintf(rec.name, sizeof(rec.name), "%s", dev->name);
+	return write_record(up, &rec);
+}
+
+/* The record of Device @i as attach_device() left it. */
+static int record_attached(struct up *up, int i)
+{
+	const struct attach_txn *txn = &up->txns[i];
+	struct hp_device rec;
+	__u32 key = txn->ifindex;
+
+	if (bpf_map_lookup_elem(map_fd(up, HP_PIN_DEVICES), &key, &rec))
+		return -errno;
+	rec.mode = txn->ingress == HP_HOOK_XDP ? HP_MODE_XDP : HP_MODE_TC;
+	rec.ingress_hook = txn->ingress;
+	rec.egress_hook = txn->egress;
+	rec.ingress_prog_id = txn->ingress_prog_id;
+	rec.egress_prog_id = txn->egress_prog_id;
+	return write_record(up, &rec);
+}
+
+/* Put back the records this up wrote: the previous ones, or none. */
+static void restore_records(struct up *up)
 {
 	int fd = map_fd(up, HP_PIN_DEVICES);
 
-	for (int i = 0; i < up->n_old_devices; i++) {
-		const struct hp_device *old = &up->old_devices[i];
+	for (int i = 0; i < up->plan->n_devices; i++) {
+		const struct hp_device *old = old_record(up, up->plan->devices[i].ifindex);
+		__u32 key = up->plan->devices[i].ifindex;
 
-		if (in_plan(up->plan, old))
+		if (!up->recorded[i])
 			continue;
-		if (detach_device(old)) {
-			pr_warn("%s is no longer a Device but stays attached; `hairpin down' detaches it",
-				old->name);
-			continue;
-		}
-		bpf_map_delete_elem(fd, &old->ifindex);
-		pr_info("%s: detached (no longer a Device)", old->name);
+		if (old ? bpf_map_update_elem(fd, &key, old, BPF_ANY)
+			: bpf_map_delete_elem(fd, &key) && errno != ENOENT)
+			pr_warn("couldn't put back the record of %s: %s", up->plan->devices[i].name,
+				strerror(errno));
 	}
 }
 
-static int read_running_state(struct up *up)
+/* Refusals and choices, before anything changes. */
+static int choose_hooks(struct up *up)
 {
-	int fds[HP_PIN_COUNT], err;
+	for (int i = 0; i < up->plan->n_devices; i++) {
+		const struct hp_plan_device *dev = &up->plan->devices[i];
+		const struct hp_netdev *now = attached_netdev(&up->scan, dev->ifindex);
 
-	if (up->was_pinned[HP_PIN_DEVICES]) {
-		err = maps_read_devices(map_fd(up, HP_PIN_DEVICES), &up->old_devices,
-					&up->n_old_devices);
+		if (!now || strcmp(now->name, dev->name)) {
+			pr_warn("%s: no such device any more (ifindex %d)", dev->name, dev->ifindex);
+			return -ENODEV;
+		}
+		if (attach_choose(dev, up->plan->mode, now, up->scan.tcx, &up->choices[i]))
+			return -EBUSY;
+	}
+	return 0;
+}
+
+static int attach_all(struct up *up)
+{
+	struct hp_progs progs = {
+		.ingress_xdp = bpf_program__fd(up->skel->progs.hp_ingress_xdp),
+		.ingress_tc = bpf_program__fd(up->skel->progs.hp_ingress_tc),
+		.egress_tc = bpf_program__fd(up->skel->progs.hp_egress_tc),
+	};
+
+	for (int i = 0; i < up->plan->n_devices; i++) {
+		const struct hp_plan_device *dev = &up->plan->devices[i];
+		int err = record_intent(up, i);
+
 		if (err)
 			return err;
+		up->recorded[i] = true;
+		fault_point("device-recorded");
+		err = attach_device(up->pin_dir, dev, &up->choices[i], &progs,
+				    attached_netdev(&up->scan, dev->ifindex), &up->txns[i]);
+		if (err)
+			return err;
+		up->n_txns++;
+		err = record_attached(up, i);
+		if (err)
+			return err;
+		fault_point("device-attached");
 	}
-	for (int i = 0; i < HP_PIN_COUNT; i++)
-		fds[i] = map_fd(up, i);
-	return fill_begin(&up->fill, fds);
+	return 0;
+}
+
+static void rollback(struct up *up)
+{
+	for (int i = up->n_txns - 1; i >= 0; i--)
+		attach_rollback(&up->txns[i]);
+	if (up->filling)
+		fill_restore(&up->fill);
+	restore_records(up);
+	unpin_new_maps(up);
+}
+
+static __u32 prog_id(const struct bpf_program *prog)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+
+	return bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len) ? 0 : info.id;
+}
+
+/*
+ * Step 5: this instance's programs anywhere but where this up put them go, found by a fresh
+ * scan, and the records of Devices no longer configured. No undo from here on: what fails is
+ * said, and the next `up` or `down` finishes it.
+ */
+static int commit(struct up *up)
+{
+	__u32 keep[] = {
+		prog_id(up->skel->progs.hp_ingress_xdp),
+		prog_id(up->skel->progs.hp_ingress_tc),
+		prog_id(up->skel->progs.hp_egress_tc),
+	};
+	int fd = map_fd(up, HP_PIN_DEVICES), n_recs = 0, err, first;
+	struct detach_report *done = NULL;
+	struct hp_device *recs = NULL;
+	struct hp_scan scan;
+
+	for (int i = 0; i < up->n_txns; i++)
+		attach_commit(&up->txns[i]);
+	first = maps_read_devices(fd, &recs, &n_recs);
+	if (!first)
+		first = attached_scan(&up->self, &scan);
+	if (first) {
+		pr_warn("up: the new programs are attached, but couldn't look for the previous ones "
+			"to remove them: %s", probe_strerror(first));
+		free(recs);
+		return first;
+	}
+	done = calloc(scan.n_devs ? scan.n_devs : 1, sizeof(*done));
+	first = done ? detach_instance(&scan, keep, sizeof(keep) / sizeof(keep[0]), recs, n_recs,
+				       up->pin_dir, done) : -ENOMEM;
+	for (int i = 0; i < scan.n_devs && done; i++) {
+		const struct hp_netdev *dev = &scan.devs[i];
+		struct hp_device rec;
+		__u32 key = dev->ifindex;
+
+		/* The qdisc hairpin added is gone: its record no longer says so. */
+		if (done[i].qdisc_removed && in_plan(up->plan, dev->ifindex) &&
+		    !bpf_map_lookup_elem(fd, &key, &rec)) {
+			rec.flags &= ~HP_DEVICE_CREATED_QDISC;
+			write_record(up, &rec);
+		}
+	}
+	for (int i = 0; i < n_recs; i++) {
+		const struct hp_netdev *dev = attached_netdev(&scan, recs[i].ifindex);
+		int d = dev ? (int)(dev - scan.devs) : -1;
+
+		if (in_plan(up->plan, recs[i].ifindex))
+			continue;
+		if (d >= 0 && done && done[d].failed) {
+			pr_warn("%s is no longer a Device but stays attached; `hairpin down' detaches "
+				"it", recs[i].name);
+			continue;
+		}
+		err = bpf_map_delete_elem(fd, &recs[i].ifindex) && errno != ENOENT ? -errno : 0;
+		first = first ?: err;
+		fault_point("record-released");
+		if (dev)
+			pr_info("%s: detached (no longer a Device)", recs[i].name);
+	}
+	fill_commit(&up->fill);
+	fault_point("committed");
+	attached_free(&scan);
+	free(done);
+	free(recs);
+	return first;
 }
 
 static int up_run(struct up *up)
 {
-	int err;
+	int fds[HP_PIN_COUNT], err;
 
+	err = instance_self(up->pin_dir, &up->self);
+	if (err) {
+		pr_warn("couldn't name this instance by its pin dir %s: %s", up->pin_dir,
+			strerror(-err));
+		return HP_EXIT_SYSTEM;
+	}
 	up->skel = hairpin__open();
 	if (!up->skel) {
 		pr_warn("couldn't open the BPF object: %s", strerror(errno));
 		return HP_EXIT_SYSTEM;
 	}
+	/* The programs carry whose they are, for every later command to find them by. */
+	instance_identity(&up->self, (struct hp_instance *)&up->skel->rodata->hp_instance);
 	up->maps[HP_PIN_CONFIG] = up->skel->maps.hp_config;
 	up->maps[HP_PIN_FORWARDS] = up->skel->maps.hp_forwards;
 	up->maps[HP_PIN_FLOWS] = up->skel->maps.hp_flows;
@@ -236,80 +394,97 @@ static int up_run(struct up *up)
 	up->maps[HP_PIN_TARGET_PORTS] = up->skel->maps.hp_target_ports;
 	up->maps[HP_PIN_MONITORS] = up->skel->maps.hp_monitors;
 
-	err = reuse_pinned_maps(up);
-	if (err)
+	if (reuse_pinned_maps(up))
 		return HP_EXIT_SYSTEM;
 	err = hairpin__load(up->skel);
 	if (err) {
-		pr_warn("couldn't load the BPF programs: %s%s", strerror(-err),
+		pr_warn("couldn't load the BPF programs: %s%s", probe_strerror(err),
 			log_verbose() ? "" : " (run with -v to see the verifier's log)");
 		return HP_EXIT_SYSTEM;
 	}
-	err = read_running_state(up);
-	if (err) {
-		pr_warn("couldn't read the running instance's maps: %s", strerror(-err));
+	if (up->was_pinned[HP_PIN_DEVICES] &&
+	    maps_read_devices(map_fd(up, HP_PIN_DEVICES), &up->old_records, &up->n_old_records)) {
+		pr_warn("couldn't read the running instance's devices map");
 		return HP_EXIT_SYSTEM;
 	}
+	if (attached_scan(&up->self, &up->scan) || choose_hooks(up))
+		return HP_EXIT_SYSTEM;
 
-	err = attach_all(up);
-	if (!err)
+	err = pin_new_maps(up);
+	if (!err) {
+		for (int i = 0; i < HP_PIN_COUNT; i++)
+			fds[i] = map_fd(up, i);
+		err = fill_begin(&up->fill, fds);
+		if (err)
+			pr_warn("couldn't read the running instance's maps: %s", strerror(-err));
+	}
+	if (!err) {
+		up->filling = true;
 		err = fill_write(&up->fill, up->plan);
-	if (!err)
-		err = pin_new_maps(up);
-	if (!err)
-		err = record_devices(up);
+	}
+	if (!err) {
+		fault_point("maps-filled");
+		err = attach_all(up);
+	}
 	if (err) {
-		unpin_new_maps(up);
-		fill_restore(&up->fill);
-		for (int i = up->n_txns - 1; i >= 0; i--)
-			attach_rollback(&up->txns[i]);
+		rollback(up);
 		return HP_EXIT_SYSTEM;
 	}
-	for (int i = 0; i < up->n_txns; i++)
-		attach_commit(&up->txns[i]);
-	fill_commit(&up->fill);
-	release_dropped_devices(up);
-	return HP_EXIT_OK;
+	return commit(up) ? HP_EXIT_SYSTEM : HP_EXIT_OK;
 }
 
 int up_main(int argc, char **argv, const struct hp_options *opts)
 {
 	const char *path = argc > 1 ? argv[1] : HP_DEFAULT_CONFIG;
-	struct up up = { .pin_dir = opts->pin_dir };
-	bool created_dir;
+	bool created_dir = false;
 	int status, lock;
+	struct up *up;
 
 	if (argc > 2) {
 		pr_warn("up: too many arguments: `%s'", argv[2]);
 		return HP_EXIT_USAGE;
 	}
-	up.plan = calloc(1, sizeof(*up.plan));
-	if (!up.plan)
+	/* Large (a plan, a transaction per Device): not on the stack. */
+	up = calloc(1, sizeof(*up));
+	if (up)
+		up->plan = calloc(1, sizeof(*up->plan));
+	if (!up || !up->plan) {
+		free(up);
 		return HP_EXIT_SYSTEM;
-	status = plan_load(path, up.plan);
+	}
+	up->pin_dir = opts->pin_dir;
+	status = plan_load(path, up->plan);
 	if (status)
 		goto out_plan;
 
 	status = HP_EXIT_SYSTEM;
-	/* A kernel that lacks a feature is named before anything changes (loader/probe.c). */
+	/* Permissions, then a kernel that lacks a feature, named before anything changes. */
 	if (probe_kernel())
 		goto out_plan;
-	if (pins_prepare(up.pin_dir, &created_dir))
+	lock = pins_lock(up->pin_dir);
+	if (lock < 0)
 		goto out_plan;
-	lock = pins_lock(up.pin_dir);
-	if (lock < 0) {
-		pr_warn("couldn't lock pin dir %s: %s", up.pin_dir, strerror(-lock));
+	if (pins_prepare(up->pin_dir, &created_dir))
+		goto out_lock;
+	if (created_dir)
+		fault_point("pin-dir-created");
+	if (pins_check(up->pin_dir)) {
+		pr_warn("up: changed nothing");
 		goto out_dir;
 	}
-	status = up_run(&up);
-	close(lock);
+	status = up_run(up);
 out_dir:
+	/* A first up that failed: the pin dir it made goes too. */
 	if (status && created_dir)
-		rmdir(up.pin_dir);
-	fill_end(&up.fill);
-	free(up.old_devices);
-	hairpin__destroy(up.skel);
+		pins_remove(up->pin_dir);
+out_lock:
+	close(lock);
+	fill_end(&up->fill);
+	attached_free(&up->scan);
+	free(up->old_records);
+	hairpin__destroy(up->skel);
 out_plan:
-	free(up.plan);
+	free(up->plan);
+	free(up);
 	return status;
 }

@@ -25,6 +25,8 @@
 LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_DIR=$(cd "$LIB_DIR/../.." && pwd)
 HAIRPIN=${HAIRPIN:-$REPO_DIR/build/hairpin}
+# tcx hooks from the shell (bench/tcx.c): Debian 12's bpftool and tc predate them.
+TCX=${TCX:-$REPO_DIR/${BUILD:-build}/bench/tcx}
 
 NS_PREFIX=${NS_PREFIX:-hp$$-}
 NS_SW=${NS_PREFIX}sw
@@ -559,11 +561,37 @@ xdp_attach_mode() {
 	ip -n "$NS_PI" -j link show dev lan0 | jq -r '.[0].xdp.mode // empty'
 }
 
-# prog_ids_on_lan0: the ids of the BPF programs attached to lan0 (XDP and tc, both ways).
+# hooks_all NS: every BPF program on the hooks of every device in namespace NS, one a line:
+# "DEV HOOK ID NAME" with HOOK one of xdp, xdpgeneric, tcx-ingress, tcx-egress, tc-ingress,
+# tc-egress, each hook's in the order they run; a tc filter of another kind is
+# "DEV tc-ingress - KIND". Read with the kernel's own interfaces (ip, tc, and bench/tcx for
+# tcx, which Debian 12's bpftool and tc predate), never with hairpin.
+hooks_all() {
+	local ns=$1 dev dir
+	ip -n "$ns" -j -d link show 2>/dev/null | jq -r '.[] | .ifname as $d | .xdp // empty
+		| .attached[]? | "\($d) \(if .mode == 2 then "xdpgeneric" elif .mode == 3 then
+			"xdpoffload" else "xdp" end) \(.prog.id) \(.prog.name)"'
+	for dev in $(tc -n "$ns" qdisc show 2>/dev/null | awk '$2 == "clsact" { print $5 }'); do
+		for dir in ingress egress; do
+			tc -n "$ns" filter show dev "$dev" "$dir" 2>/dev/null | awk -v h="$dev tc-$dir" '
+				/ handle / { id = "-"; name = $5
+					for (i = 1; i < NF; i++) { if ($i == "id") id = $(i + 1); if ($i == "name") name = $(i + 1) }
+					print h, id, (id == "-" ? $5 : name) }'
+		done
+	done
+	if [ -x "$TCX" ]; then
+		ip netns exec "$ns" "$TCX" show 2>/dev/null | awk '{ print $1, "tcx-" $2, $3, $4 }'
+	fi
+}
+
+# hooks_of NS DEV: hooks_all's lines of DEV, without the DEV.
+hooks_of() {
+	hooks_all "$1" | awk -v d="$2" '$1 == d { print $2, $3, $4 }'
+}
+
+# prog_ids_on_lan0: the ids of the BPF programs attached to lan0 (XDP, tc and tcx, both ways).
 prog_ids_on_lan0() {
-	ip -n "$NS_PI" -j link show dev lan0 | jq -r '.[0].xdp.prog.id // empty'
-	in_ns pi tc filter show dev lan0 ingress | grep -o ' id [0-9]*' | awk '{ print $2 }'
-	in_ns pi tc filter show dev lan0 egress | grep -o ' id [0-9]*' | awk '{ print $2 }'
+	hooks_of "$NS_PI" lan0 | awk '$2 != "-" { print $2 }'
 }
 
 # udp_probe NAME DST PORT SPORT: one UDP datagram from NAME to DST:PORT from source port SPORT.

@@ -107,14 +107,13 @@ if ! topo_up || ! bpffs_mount; then
 	lib_finish
 fi
 check "after the reboot, nothing of hairpin is there" "pins or programs survived" \
-	sh -c "! ls '$PIN_DIR' 2>/dev/null | grep -q . &&
-	       ! ip netns exec $NS_PI tc filter show dev lan0 egress | grep -q hp_"
+	eval '! ls "$PIN_DIR" 2>/dev/null | grep -q . && ! hooks_of "$NS_PI" lan0 | grep -q " hp_"'
 check_cmd "after the reboot: the unit's ExecStart" unit_command ExecStart
 check "after the reboot: the phone's tunnel works" "no handshake" wait_handshake phone 20
 check_cmd "after the reboot: pings through the tunnel" tunnel_works phone
 check_cmd "the unit's ExecStop" unit_command ExecStop
 check "ExecStop leaves no program and no pin" "something is left" \
-	sh -c "! test -e '$PIN_DIR' && ! ip netns exec $NS_PI tc filter show dev lan0 egress | grep -q hp_"
+	eval '! test -e "$PIN_DIR" && ! hooks_of "$NS_PI" lan0 | grep -q " hp_"'
 
 make -s -C "$REPO_DIR" uninstall PREFIX="$prefix" SYSCONFDIR="$TEST_DIR/etc" \
 	UNITDIR="$prefix/lib/systemd/system" >/dev/null

@@ -157,11 +157,11 @@ run_mode() {
 	else
 		check "${t}_no_xdp" "an XDP program on lan0 in tc mode" \
 			eval '[ -z "$(xdp_attach_mode)" ]'
-		check "${t}_tc_ingress" "no bpf filter on lan0 ingress" \
-			eval 'in_ns pi tc filter show dev lan0 ingress | grep -qw bpf'
+		check "${t}_tc_ingress" "no tc or tcx ingress program on lan0" \
+			eval 'hooks_of "$NS_PI" lan0 | grep -Eq "^tcx?-ingress [0-9]+ hp_ingress_tc"'
 	fi
-	check "${t}_tc_egress" "no bpf filter on lan0 egress" \
-		eval 'in_ns pi tc filter show dev lan0 egress | grep -qw bpf'
+	check "${t}_tc_egress" "no tc or tcx egress program on lan0" \
+		eval 'hooks_of "$NS_PI" lan0 | grep -Eq "^tcx?-egress [0-9]+ hp_egress_tc"'
 	ids=$(prog_ids_on_lan0)
 
 	check "${t}_phone_works" "the phone's tunnel fails with hairpin up" tunnel_works phone
@@ -209,10 +209,10 @@ run_mode() {
 	check "${t}_down_phone_broken" "the phone's tunnel still works after down" \
 		tunnel_broken phone
 	check "${t}_down_no_xdp" "an XDP program is left on lan0" eval '[ -z "$(xdp_attach_mode)" ]'
-	check "${t}_down_no_tc_ingress" "a filter is left on lan0 ingress" \
-		eval '[ -z "$(in_ns pi tc filter show dev lan0 ingress)" ]'
-	check "${t}_down_no_tc_egress" "a filter is left on lan0 egress" \
-		eval '[ -z "$(in_ns pi tc filter show dev lan0 egress)" ]'
+	check "${t}_down_no_tc_ingress" "a tc or tcx program is left on lan0 ingress" \
+		eval '! hooks_of "$NS_PI" lan0 | grep -Eq "^tcx?-ingress"'
+	check "${t}_down_no_tc_egress" "a tc or tcx program is left on lan0 egress" \
+		eval '! hooks_of "$NS_PI" lan0 | grep -Eq "^tcx?-egress"'
 	check "${t}_down_no_clsact" "the clsact qdisc hairpin added is left on lan0" \
 		eval '! in_ns pi tc qdisc show dev lan0 | grep -qw clsact'
 	# shellcheck disable=SC2086 # one id a word

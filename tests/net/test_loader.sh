@@ -6,81 +6,17 @@
 # dir that is not on bpffs, an `up` that fails halfway (native XDP refused on its second
 # device), and `up` commands racing each other. One namespace ("pi") with veths and a bridge
 # (no native XDP); no WireGuard needed.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/loader_lib.sh"
 
-lib_require test_loader
-lib_require_hairpin test_loader
-
-ip netns add "$NS_PI" || exit 1
-LIB_NETNS+=("$NS_PI")
-in_ns pi ip link add lan0 type veth peer name peer0
-in_ns pi ip link add lan1 type veth peer name peer1
+loader_require test_loader
+gw_create 2 || exit 1
 # A bridge: Ethernet, but without native XDP.
-in_ns pi ip link add br9 type bridge
-for dev in lan0 peer0 lan1 peer1 br9; do in_ns pi ip link set "$dev" up; done
-in_ns pi ip addr add 192.0.2.1/24 dev lan0
-in_ns pi ip addr add 198.51.100.1/24 dev lan1
-bpffs_mount || exit 1
+ip -n "$NS_PI" link add br9 type bridge && ip -n "$NS_PI" link set br9 up || exit 1
 
 conf=$TEST_DIR/hairpin.conf
 # config FILE DEVICES MODE PUBLIC
 config() {
-	cat >"$1" <<-EOF
-		[Interface]
-		Device = $2
-		Mode = $3
-		PublicAddress = $4
-		[Forward]
-		Protocol = udp
-		Port = 51820
-	EOF
-}
-
-# The state a failed command must leave as it was: attachments, program ids, maps.
-snapshot() {
-	{
-		for dev in lan0 lan1 br9; do
-			in_ns pi ip -d link show "$dev" 2>&1 | grep -o 'prog/xdp id [0-9]*'
-			in_ns pi tc qdisc show dev "$dev" 2>&1
-			in_ns pi tc filter show dev "$dev" ingress 2>&1
-			in_ns pi tc filter show dev "$dev" egress 2>&1
-		done
-		ls "$PIN_DIR" 2>&1
-		for map in config forwards devices sources; do
-			bpftool map dump pinned "$PIN_DIR/$map" 2>&1
-		done
-	} | sed 's/loaded_at [^ ]*//'
-}
-
-# expect_exit NAME STATUS PATTERN CMD...: CMD exits STATUS and says PATTERN on stderr.
-expect_exit() {
-	local name=$1 want=$2 pattern=$3 out rc
-	shift 3
-	out=$("$@" 2>&1)
-	rc=$?
-	if [ "$rc" -ne "$want" ]; then
-		fail "$name" "exit $rc, want $want: $*"
-		printf '%s\n' "$out" | diag
-		return 1
-	fi
-	if ! grep -q -- "$pattern" <<<"$out"; then
-		fail "$name" "message does not say \"$pattern\""
-		printf '%s\n' "$out" | diag
-		return 1
-	fi
-	pass "$name"
-}
-
-# unchanged NAME BEFORE: the state is what BEFORE recorded.
-unchanged() {
-	local now
-	now=$(snapshot)
-	if [ "$now" = "$2" ]; then
-		pass "$1"
-	else
-		fail "$1" "the running instance changed"
-		diff <(printf '%s\n' "$2") <(printf '%s\n' "$now") | diag
-	fi
+	gw_config "$@"
 }
 
 # --- nothing running yet ---
@@ -156,9 +92,10 @@ json=$(hairpin status --json)
 mode=$(jq -r '.devices[0].mode' <<<"$json")
 check "after the race, status shows one device, attached" "$json" \
 	test "$(jq '[.devices[] | select(.attached)] | length' <<<"$json")" -eq 1
-xdp_progs=$(in_ns pi ip -d link show lan0 | grep -c 'prog/xdp')
-tc_in=$(in_ns pi tc filter show dev lan0 ingress | grep -c 'hp_ingress_tc')
-tc_out=$(in_ns pi tc filter show dev lan0 egress | grep -c 'hp_egress_tc')
+hooks=$(hooks_of "$NS_PI" lan0)
+xdp_progs=$(grep -c '^xdp ' <<<"$hooks")
+tc_in=$(grep -Ec '^tcx?-ingress [0-9]+ hp_ingress_tc' <<<"$hooks")
+tc_out=$(grep -Ec '^tcx?-egress [0-9]+ hp_egress_tc' <<<"$hooks")
 if [ "$mode" = xdp ]; then want_xdp=1 want_tc=0; else want_xdp=0 want_tc=1; fi
 check "after the race, exactly the recorded mode's programs are attached" \
 	"mode $mode: xdp $xdp_progs, tc ingress $tc_in, tc egress $tc_out" \

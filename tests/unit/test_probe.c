@@ -3,13 +3,14 @@
  * The kernel feature probe of `up` (loader/probe.c): this kernel, which runs every other test,
  * passes it silently; tcx is reported exactly on the kernels that have it (Linux 6.6); a
  * kernel without bpf(2) is refused with the sentence that names it, and a process that may
- * not use bpf(2) is not mistaken for an old kernel. The last two are made with a seccomp
- * filter that fails bpf(2) with ENOSYS or EPERM in a child process.
+ * not use bpf(2) is told it lacks privileges, never that its kernel is old. The last two are
+ * made with a seccomp filter that fails bpf(2) with ENOSYS or EPERM in a child process.
  */
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
@@ -105,11 +106,13 @@ TEST_AS_ROOT(probe_no_bpf_syscall_refused)
 	CHECK_STR(out.err, "(CONFIG_BPF_SYSCALL; needs Linux " HP_MIN_LINUX ")", "message");
 }
 
-/* bpf(2) refused for want of privilege is not an old kernel. */
+/* bpf(2) refused for want of privilege is said so, never taken for an old kernel. */
 TEST_AS_ROOT(probe_eperm_not_old_kernel)
 {
 	struct outcome out = probe_in_child(EPERM);
 
-	CHECK_EQ(out.status, 0, "probe_kernel() exit");
-	CHECK(!out.err[0], "said: %s", out.err);
+	CHECK_EQ(out.status, 1, "probe_kernel() exit");
+	CHECK_STR(out.err, "hairpin: permission denied loading a BPF program: " HP_PRIVILEGES,
+		  "message");
+	CHECK(!strstr(out.err, "cannot run hairpin"), "said: %s", out.err);
 }
