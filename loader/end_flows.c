@@ -37,7 +37,7 @@ static int end_flows(int flows_fd, const struct hp_config *config, bool all, __b
 			err = -errno;
 			break;
 		}
-		*ended += flows[i].live;
+		*ended += flows[i].live && !flows[i].reflection;
 	}
 	free(flows);
 	return err;

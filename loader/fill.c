@@ -204,12 +204,41 @@ static void target_ports_write(struct fill *fill, const struct hp_plan *plan, bo
 				    words[w] | (with_old ? fill->old_target_ports[w] : 0));
 }
 
-/* The target prefilter's bits; both prefilters that read them grow before and shrink after. */
-static void target_bits_write(struct fill *fill, __u64 bits)
+/*
+ * The target prefilter's bits and the reflection addresses' (hp_config.reflect_bits); both
+ * prefilters that read them grow before and shrink after.
+ */
+static void target_bits_write(struct fill *fill, __u64 bits, __u64 reflect_bits)
 {
-	pins_ingress_bits_refresh(fill->config, bits);
+	pins_ingress_bits_refresh(fill->config, bits | reflect_bits);
 	pins_config_store64(&fill->config->target_bits, bits);
+	pins_config_store64(&fill->config->reflect_bits, reflect_bits);
 	pins_ingress_bits_refresh(fill->config, 0);
+}
+
+/*
+ * How each forward's target is reached, by its counters' slot, written before the forward
+ * that points at it: a forward is never reflected with another's address.
+ */
+static int forward_info_write(struct fill *fill, const struct hp_plan *plan,
+			      const struct hp_forward *values)
+{
+	for (int i = 0; i < plan->n_forwards; i++) {
+		const struct hp_plan_forward *pf = &plan->forwards[i];
+		struct hp_forward_info info = {
+			.reflect_ifindex = pf->reach == HP_REACH_REFLECTED ? pf->reflect_ifindex : 0,
+			.reflect_addr = pf->reach == HP_REACH_REFLECTED ? pf->reflect_addr : 0,
+		};
+		__u32 slot = values[i].stats_index;
+
+		if (bpf_map_update_elem(fill->fds[HP_PIN_FORWARD_INFO], &slot, &info, BPF_ANY)) {
+			int err = -errno;
+
+			pr_warn("couldn't write the forward_info map: %s", strerror(errno));
+			return err;
+		}
+	}
+	return 0;
 }
 
 int fill_write(struct fill *fill, const struct hp_plan *plan)
@@ -233,8 +262,12 @@ int fill_write(struct fill *fill, const struct hp_plan *plan)
 	fill->written = true;
 	timeouts_write(config, plan);
 	/* The prefilters cover old and new targets while the forwards change. */
-	target_bits_write(fill, fill->old_config.target_bits | plan->target_bits);
+	target_bits_write(fill, fill->old_config.target_bits | plan->target_bits,
+			  fill->old_config.reflect_bits | plan->reflect_bits);
 	target_ports_write(fill, plan, true);
+	err = forward_info_write(fill, plan, values);
+	if (err)
+		goto out;
 	for (int i = 0; i < plan->n_forwards; i++)
 		forward_store(fill, plan->forwards[i].protocol, plan->forwards[i].port, values[i]);
 	for (int i = 0; i < fill->n_old_forwards; i++) {
@@ -259,7 +292,7 @@ int fill_write(struct fill *fill, const struct hp_plan *plan)
 			goto out;
 		}
 	}
-	target_bits_write(fill, plan->target_bits);
+	target_bits_write(fill, plan->target_bits, plan->reflect_bits);
 	target_ports_write(fill, plan, false);
 	err = 0;
 out:
@@ -275,7 +308,8 @@ void fill_restore(struct fill *fill)
 
 	if (!fill->written)
 		return;
-	target_bits_write(fill, config->target_bits | old->target_bits);
+	target_bits_write(fill, config->target_bits | old->target_bits,
+			  config->reflect_bits | old->reflect_bits);
 	for (int w = 0; w < HP_TARGET_PORT_WORDS; w++)
 		pins_config_store64(&fill->target_ports[w],
 				    fill->target_ports[w] | fill->old_target_ports[w]);
@@ -296,7 +330,7 @@ void fill_restore(struct fill *fill)
 	pins_config_store(&config->refresh_jiffies, old->refresh_jiffies);
 	pins_config_store(&config->admission_rate, old->admission_rate);
 	pins_config_store(&config->admission_cap, old->admission_cap);
-	target_bits_write(fill, old->target_bits);
+	target_bits_write(fill, old->target_bits, old->reflect_bits);
 	for (int w = 0; w < HP_TARGET_PORT_WORDS; w++)
 		pins_config_store64(&fill->target_ports[w], fill->old_target_ports[w]);
 	if (config->sources_generation != old->sources_generation) {

@@ -40,6 +40,8 @@ int flows_read(int flows_fd, const struct hp_config *config, struct hp_flow_view
 	for (int i = 0; i < n; i++) {
 		list[i].entry = entries[i];
 		list[i].live = flow_live_at(config, &entries[i], now, &list[i].idle_jiffies);
+		list[i].reflection = entries[i].key.kind == HP_FLOW_KEY_TARGET &&
+				     (entries[i].value.flags & HP_FLOW_REFLECTED);
 	}
 	free(entries);
 	*views = list;
@@ -52,7 +54,8 @@ int flows_owning(const struct hp_flow_view *views, int count, __be32 addr)
 	int owners = 0;
 
 	for (int i = 0; i < count; i++)
-		owners += views[i].live && views[i].entry.value.public_addr == addr;
+		owners += views[i].live && !views[i].reflection &&
+			  views[i].entry.value.public_addr == addr;
 	return owners;
 }
 

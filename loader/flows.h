@@ -16,6 +16,8 @@
 struct hp_flow_view {
 	struct hp_flow_entry entry;
 	bool live;
+	/* The target's view of a reflected flow: the client's view is the flow that counts */
+	bool reflection;
 	__u64 idle_jiffies;
 };
 

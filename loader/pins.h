@@ -26,6 +26,7 @@ enum hp_pin {
 	HP_PIN_REASONS,
 	HP_PIN_TARGET_PORTS,
 	HP_PIN_MONITORS,
+	HP_PIN_FORWARD_INFO,
 	HP_PIN_COUNT,
 };
 
@@ -122,7 +123,7 @@ static inline void pins_config_store64(__u64 *word, __u64 value)
  */
 static inline void pins_ingress_bits_refresh(struct hp_config *config, __u64 extra)
 {
-	__u64 bits = config->target_bits | extra;
+	__u64 bits = config->target_bits | config->reflect_bits | extra;
 
 	if (config->public_addr)
 		bits |= hp_target_bit(config->public_addr);

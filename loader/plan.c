@@ -9,6 +9,7 @@
 #include "log.h"
 #include "netdev.h"
 #include "plan.h"
+#include "route.h"
 
 static int plan_devices(const struct hp_config_file *conf, struct hp_plan *plan)
 {
@@ -84,6 +85,107 @@ static int plan_local_addr(const struct hp_config_file *conf, struct hp_plan *pl
 	return HP_EXIT_OK;
 }
 
+static const struct hp_plan_device *plan_device(const struct hp_plan *plan, int ifindex)
+{
+	for (int i = 0; i < plan->n_devices; i++)
+		if (plan->devices[i].ifindex == ifindex)
+			return &plan->devices[i];
+	return NULL;
+}
+
+/*
+ * Where the target of @pf is, from the kernel's own route to it: this host, a host on the LAN
+ * of a Device (reflected to that Device's clients), or a host this host routes to. Whatever
+ * is not this host needs forwarding on the Devices. Prints what is wrong.
+ */
+static int plan_target_route(const struct hp_config_file *conf, int line,
+			     const struct hp_plan *plan, struct hp_plan_forward *pf)
+{
+	char buf[INET_ADDRSTRLEN], src[INET_ADDRSTRLEN];
+	const struct hp_plan_device *dev;
+	struct route route;
+	int err = route_get(pf->target_addr, &route);
+
+	if (err) {
+		pr_warn("couldn't ask the kernel for its route to %s: %s",
+			fmt_ip4(pf->target_addr, buf), strerror(-err));
+		return HP_EXIT_SYSTEM;
+	}
+	if (route.kind == ROUTE_NONE) {
+		pr_warn("%s:%d: Target %s is %s from this host: `%s'", conf->path, line,
+			fmt_ip4(pf->target_addr, buf), route.why, fmt_ip4(pf->target_addr, buf));
+		return HP_EXIT_USAGE;
+	}
+	if (route.kind == ROUTE_LOCAL) {
+		pf->reach = HP_REACH_LOCAL;
+		return HP_EXIT_OK;
+	}
+	snprintf(pf->via, sizeof(pf->via), "%s", route.ifname);
+	pf->gateway = route.gateway;
+	dev = route.kind == ROUTE_ON_LINK ? plan_device(plan, route.ifindex) : NULL;
+	if (!dev) {
+		pf->reach = HP_REACH_ROUTED;
+		return HP_EXIT_OK;
+	}
+	/* On a Device's LAN: its clients and the target meet there without this host. */
+	pf->reach = HP_REACH_REFLECTED;
+	pf->reflect_ifindex = dev->ifindex;
+	pf->reflect_addr = route.prefsrc;
+	if (!pf->reflect_addr && netdev_first_ipv4(dev->name, &pf->reflect_addr)) {
+		pr_warn("%s:%d: Target %s is on the LAN of Device %s, which has no IPv4 address "
+			"for this host to reflect its clients' flows with: `%s'", conf->path, line,
+			fmt_ip4(pf->target_addr, buf), dev->name, fmt_ip4(pf->target_addr, buf));
+		return HP_EXIT_USAGE;
+	}
+	pr_debug("Target %s: reflected on %s from %s", fmt_ip4(pf->target_addr, buf), dev->name,
+		 fmt_ip4(pf->reflect_addr, src));
+	return HP_EXIT_OK;
+}
+
+/* A target elsewhere is reached by forwarding: the Devices' clients' packets are routed on. */
+static int plan_forwarding(const struct hp_config_file *conf, const struct hp_plan *plan,
+			   const struct hp_plan_forward *pf, int line)
+{
+	char buf[INET_ADDRSTRLEN];
+
+	for (int i = 0; i < plan->n_devices; i++) {
+		bool on = false;
+
+		if (route_forwarding(plan->devices[i].name, &on) || on)
+			continue;
+		pr_warn("%s:%d: Target %s is not this host's, and this host does not forward IPv4 "
+			"from Device %s (sysctl net.ipv4.conf.%s.forwarding = 0; set "
+			"net.ipv4.ip_forward = 1): `%s'", conf->path, line,
+			fmt_ip4(pf->target_addr, buf), plan->devices[i].name, plan->devices[i].name,
+			fmt_ip4(pf->target_addr, buf));
+		return HP_EXIT_USAGE;
+	}
+	return HP_EXIT_OK;
+}
+
+const char *plan_forward_route(const struct hp_plan_forward *pf, char *buf, size_t len)
+{
+	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+
+	switch (pf->reach) {
+	case HP_REACH_LOCAL:
+		snprintf(buf, len, "this host");
+		break;
+	case HP_REACH_ROUTED:
+		if (pf->gateway)
+			snprintf(buf, len, "routed via %s (through %s), the client's address kept",
+				 pf->via, fmt_ip4(pf->gateway, a));
+		else
+			snprintf(buf, len, "routed via %s, the client's address kept", pf->via);
+		break;
+	case HP_REACH_REFLECTED:
+		snprintf(buf, len, "on the LAN of %s: its clients reflected, the target sees %s as "
+			 "the client", pf->via, fmt_ip4(pf->reflect_addr, b));
+		break;
+	}
+	return buf;
+}
+
 static int plan_forwards(const struct hp_config_file *conf, struct hp_plan *plan)
 {
 	int status = HP_EXIT_OK;
@@ -99,14 +201,16 @@ static int plan_forwards(const struct hp_config_file *conf, struct hp_plan *plan
 		pf->target_addr = cf->target_addr ? cf->target_addr : plan->local_addr;
 		pf->target_port = htons(cf->target_port ? cf->target_port : cf->port);
 		pf->flags = cf->roaming ? HP_FORWARD_ROAMING : 0;
-		if (cf->target_addr) {
-			err = require_local(conf, line, "Target", pf->target_addr);
-			if (err) {
-				status = status == HP_EXIT_SYSTEM ? status : err;
-				continue;
-			}
+		err = plan_target_route(conf, line, plan, pf);
+		if (!err && pf->reach != HP_REACH_LOCAL)
+			err = plan_forwarding(conf, plan, pf, line);
+		if (err) {
+			status = status == HP_EXIT_SYSTEM ? status : err;
+			continue;
 		}
 		plan->target_bits |= hp_target_bit(pf->target_addr);
+		if (pf->reach == HP_REACH_REFLECTED)
+			plan->reflect_bits |= hp_target_bit(pf->reflect_addr);
 	}
 	return status;
 }

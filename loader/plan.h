@@ -17,12 +17,25 @@ struct hp_plan_device {
 	int ifindex;
 };
 
+/* How a forward's target is reached (plan_forward_route() says it in words). */
+enum hp_target_reach {
+	HP_REACH_LOCAL,		/* an address of this host: delivered here */
+	HP_REACH_ROUTED,	/* another host this host routes to; the client's address kept */
+	HP_REACH_REFLECTED,	/* a host on the LAN of a Device: reflected for that Device's
+				 * clients, routed for the others' */
+};
+
 struct hp_plan_forward {
 	__u8 protocol;
 	__u16 port;		/* host order */
 	__be32 target_addr;
 	__be16 target_port;
 	__u32 flags;		/* HP_FORWARD_* */
+	enum hp_target_reach reach;
+	char via[IF_NAMESIZE];	/* the device the target is reached by (not LOCAL) */
+	__be32 gateway;		/* ROUTED through a router: its address; else 0 */
+	int reflect_ifindex;	/* REFLECTED: the Device whose clients are reflected */
+	__be32 reflect_addr;	/* REFLECTED: this host's address the target sees */
 };
 
 struct hp_plan {
@@ -39,6 +52,8 @@ struct hp_plan {
 	int n_sources;
 	/* the target prefilter's bits (hp_config.target_bits) of every forward's target */
 	__u64 target_bits;
+	/* the bits of the addresses reflected flows stand in for their clients with */
+	__u64 reflect_bits;
 	/* flow timeouts, seconds, by enum hp_config_timeout */
 	__u32 timeouts[HP_TIMEOUT_COUNT];
 	__u32 new_flow_rate;	/* 0: no limit */
@@ -59,6 +74,9 @@ int plan_make(const struct hp_config_file *conf, struct hp_plan *plan);
  * holds the public address. NULL, or what is wrong.
  */
 const char *plan_public_addr_problem(__be32 addr, char devices[][IF_NAMESIZE], int n_devices);
+
+/* "this host", "routed via wan0 (through 198.51.100.1), the client's address kept", ... */
+const char *plan_forward_route(const struct hp_plan_forward *pf, char *buf, size_t len);
 
 /* Parse and plan CONFIG in one go, as up and check do. */
 int plan_load(const char *path, struct hp_plan *plan);

@@ -30,8 +30,16 @@
 #include "log.h"
 #include "maps.h"
 #include "pins.h"
+#include "route.h"
 #include "probe.h"
 #include "version.h"
+
+/* How a forward's target is reached, as `check` says it for a configuration. */
+struct forward_reach {
+	const char *kind;		/* "this host", "routed", "reflected" */
+	char via[IF_NAMESIZE];		/* the device; "" for this host */
+	__be32 reflect_addr;		/* reflected: this host's address the target sees */
+};
 
 struct status {
 	struct hp_config config;
@@ -42,7 +50,9 @@ struct status {
 	struct hp_flow_view *flows;	/* every flow in the map; only live ones are shown */
 	int n_flows;
 	int n_live;
+	int n_ended;			/* ended flows the map still holds */
 	struct hp_stats *stats;		/* one per forward, summed over CPUs */
+	struct forward_reach *reach;	/* one per forward */
 	struct hp_source_key *sources;	/* AllowedSources of the generation in use */
 	int n_sources;
 	__u64 reasons[HP_REASONS];	/* summed over CPUs */
@@ -189,30 +199,45 @@ static void print_text(const struct status *st)
 		const struct hp_forward_entry *f = &st->forwards[i];
 		const struct hp_stats *s = &st->stats[i];
 
-		printf("  %s %u -> %s:%u%s  to target: %llu packets, %llu bytes; to client: %llu packets, %llu bytes\n",
+		const struct forward_reach *r = &st->reach[i];
+		char how[80];
+
+		if (!strcmp(r->kind, "reflected"))
+			snprintf(how, sizeof(how), "reflected on %s as %s", r->via,
+				 fmt_ip4(r->reflect_addr, b));
+		else if (r->via[0])
+			snprintf(how, sizeof(how), "routed via %s", r->via);
+		else
+			snprintf(how, sizeof(how), "%s", r->kind);
+		printf("  %s %u -> %s:%u (%s%s)  to target: %llu packets, %llu bytes; to client: %llu packets, %llu bytes\n",
 		       fmt_protocol(f->protocol), f->port, fmt_ip4(f->value.target_addr, a),
-		       ntohs(f->value.target_port),
-		       f->value.flags & HP_FORWARD_ROAMING ? " (roaming)" : "",
+		       ntohs(f->value.target_port), how,
+		       f->value.flags & HP_FORWARD_ROAMING ? ", roaming" : "",
 		       (unsigned long long)s->to_target_packets,
 		       (unsigned long long)s->to_target_bytes,
 		       (unsigned long long)s->to_client_packets,
 		       (unsigned long long)s->to_client_bytes);
 	}
 	printf("flows: %d live", st->n_live);
-	if (st->n_flows > st->n_live)
-		printf(" (and %d ended, left for the map to reuse)", st->n_flows - st->n_live);
+	if (st->n_ended)
+		printf(" (and %d ended, left for the map to reuse)", st->n_ended);
 	printf("\n");
 	for (int i = 0; i < st->n_flows; i++) {
 		const struct hp_flow_view *f = &st->flows[i];
 		const struct hp_flow_entry *e = &f->entry;
 
-		if (!f->live)
+		char as[48] = "";
+
+		if (!f->live || f->reflection)
 			continue;
-		printf("  %s %s:%u -> %s:%u via %s:%u  %s, idle %.0fs%s\n",
+		if (e->value.flags & HP_FLOW_REFLECTED)
+			snprintf(as, sizeof(as), " as %s:%u", fmt_ip4(e->value.nat_addr, c),
+				 ntohs(e->value.nat_port));
+		printf("  %s %s:%u -> %s:%u via %s:%u%s  %s, idle %.0fs%s\n",
 		       fmt_protocol(e->key.protocol), fmt_ip4(e->key.client_addr, a),
 		       ntohs(e->key.client_port), fmt_ip4(e->value.public_addr, b),
 		       ntohs(e->value.public_port), fmt_ip4(e->key.target_addr, c),
-		       ntohs(e->key.target_port), state_name(e->value.state), idle_seconds(st, f),
+		       ntohs(e->key.target_port), as, state_name(e->value.state), idle_seconds(st, f),
 		       e->value.flags & HP_FORWARD_ROAMING &&
 		       e->value.public_addr != st->config.public_addr ? ", replies roam to the public address" : "");
 	}
@@ -321,7 +346,8 @@ static void print_devices_json(const struct status *st)
  * (["a.b.c.d/len", ...], or null for any source), "old_public_addresses" [{address,
  * live_flows}], "forwards" [{protocol, port, target, target_port, roaming, to_target:
  * {packets, bytes}, to_client: {...}}], "flows" (live ones) [{protocol, client, client_port,
- * public_address, public_port, target, target_port, state, roaming, idle_seconds}],
+ * public_address, public_port, target, target_port, state, roaming, reflected_as (null, or
+ * {address, port}: this host's, which the target sees as the client), idle_seconds}],
  * "flows_ended" (ended flows the map still holds), "not_handled" {reason: packets} (doc/
  * translation.md, "Counted"), "version" (this hairpin's). Fields are only ever added.
  */
@@ -358,12 +384,23 @@ static void print_json(const struct status *st, const char *pin_dir)
 		const struct hp_forward_entry *f = &st->forwards[i];
 		const struct hp_stats *s = &st->stats[i];
 
+		const struct forward_reach *r = &st->reach[i];
+
 		printf("%s{\"protocol\":\"%s\",\"port\":%u,\"target\":\"%s\",\"target_port\":%u,"
-		       "\"roaming\":%s,"
+		       "\"reached\":\"%s\",\"via\":",
+		       i ? "," : "", fmt_protocol(f->protocol), f->port,
+		       fmt_ip4(f->value.target_addr, a), ntohs(f->value.target_port), r->kind);
+		if (r->via[0])
+			json_string(r->via);
+		else
+			printf("null");
+		if (r->reflect_addr)
+			printf(",\"reflect_address\":\"%s\"", fmt_ip4(r->reflect_addr, b));
+		else
+			printf(",\"reflect_address\":null");
+		printf(",\"roaming\":%s,"
 		       "\"to_target\":{\"packets\":%llu,\"bytes\":%llu},"
 		       "\"to_client\":{\"packets\":%llu,\"bytes\":%llu}}",
-		       i ? "," : "", fmt_protocol(f->protocol), f->port,
-		       fmt_ip4(f->value.target_addr, a), ntohs(f->value.target_port),
 		       f->value.flags & HP_FORWARD_ROAMING ? "true" : "false",
 		       (unsigned long long)s->to_target_packets,
 		       (unsigned long long)s->to_target_bytes,
@@ -375,20 +412,25 @@ static void print_json(const struct status *st, const char *pin_dir)
 		const struct hp_flow_view *f = &st->flows[i];
 		const struct hp_flow_entry *e = &f->entry;
 
-		if (!f->live)
+		if (!f->live || f->reflection)
 			continue;
 		printf("%s{\"protocol\":\"%s\",\"client\":\"%s\",\"client_port\":%u,"
 		       "\"public_address\":\"%s\",\"public_port\":%u,\"target\":\"%s\","
-		       "\"target_port\":%u,\"state\":\"%s\",\"roaming\":%s,"
-		       "\"idle_seconds\":%.1f}",
+		       "\"target_port\":%u,\"state\":\"%s\",\"roaming\":%s,",
 		       n++ ? "," : "", fmt_protocol(e->key.protocol),
 		       fmt_ip4(e->key.client_addr, a), ntohs(e->key.client_port),
 		       fmt_ip4(e->value.public_addr, b), ntohs(e->value.public_port),
 		       fmt_ip4(e->key.target_addr, c), ntohs(e->key.target_port),
 		       state_name(e->value.state),
-		       e->value.flags & HP_FORWARD_ROAMING ? "true" : "false", idle_seconds(st, f));
+		       e->value.flags & HP_FORWARD_ROAMING ? "true" : "false");
+		if (e->value.flags & HP_FLOW_REFLECTED)
+			printf("\"reflected_as\":{\"address\":\"%s\",\"port\":%u},",
+			       fmt_ip4(e->value.nat_addr, a), ntohs(e->value.nat_port));
+		else
+			printf("\"reflected_as\":null,");
+		printf("\"idle_seconds\":%.1f}", idle_seconds(st, f));
 	}
-	printf("],\"flows_ended\":%d,\"not_handled\":{", st->n_flows - st->n_live);
+	printf("],\"flows_ended\":%d,\"not_handled\":{", st->n_ended);
 	for (int r = 0; r < HP_REASONS; r++)
 		printf("%s\"%s\":%llu", r ? "," : "", reason_names[r],
 		       (unsigned long long)st->reasons[r]);
@@ -411,6 +453,31 @@ static int status_read_sources(struct status *st, int fd)
 	return st->sources ? 0 : -ENOMEM;
 }
 
+/* From the forward's info (reflected) or the kernel's route to its target. */
+static void forward_reach_read(int info_fd, const struct hp_forward_entry *f,
+			       struct forward_reach *reach)
+{
+	struct hp_forward_info info = { 0 };
+	__u32 slot = f->value.stats_index;
+	struct route route;
+
+	memset(reach, 0, sizeof(*reach));
+	reach->kind = "routed";
+	if (!bpf_map_lookup_elem(info_fd, &slot, &info) && info.reflect_ifindex) {
+		reach->kind = "reflected";
+		reach->reflect_addr = info.reflect_addr;
+		if (!if_indextoname(info.reflect_ifindex, reach->via))
+			snprintf(reach->via, sizeof(reach->via), "#%u", info.reflect_ifindex);
+		return;
+	}
+	if (route_get(f->value.target_addr, &route))
+		return;
+	if (route.kind == ROUTE_LOCAL)
+		reach->kind = "this host";
+	else
+		snprintf(reach->via, sizeof(reach->via), "%s", route.ifname);
+}
+
 static int status_read(struct status *st, int fds[HP_PIN_COUNT])
 {
 	__u32 zero = 0;
@@ -428,13 +495,19 @@ static int status_read(struct status *st, int fds[HP_PIN_COUNT])
 	if (err)
 		return err;
 	for (int i = 0; i < st->n_flows; i++)
-		st->n_live += st->flows[i].live;
+		if (!st->flows[i].reflection) {
+			st->n_live += st->flows[i].live;
+			st->n_ended += !st->flows[i].live;
+		}
 	err = status_read_sources(st, fds[HP_PIN_SOURCES]);
 	if (err)
 		return err;
 	st->stats = calloc(st->n_forwards ? st->n_forwards : 1, sizeof(*st->stats));
-	if (!st->stats)
+	st->reach = calloc(st->n_forwards ? st->n_forwards : 1, sizeof(*st->reach));
+	if (!st->stats || !st->reach)
 		return -ENOMEM;
+	for (int i = 0; i < st->n_forwards; i++)
+		forward_reach_read(fds[HP_PIN_FORWARD_INFO], &st->forwards[i], &st->reach[i]);
 	for (int i = 0; i < st->n_forwards && !err; i++)
 		err = maps_stats_sum(fds[HP_PIN_STATS], st->forwards[i].value.stats_index,
 				     &st->stats[i]);
@@ -545,6 +618,7 @@ int status_main(int argc, char **argv, const struct hp_options *opts)
 	free(st.forwards);
 	free(st.flows);
 	free(st.stats);
+	free(st.reach);
 	free(st.sources);
 	return err ? HP_EXIT_SYSTEM : HP_EXIT_OK;
 }

@@ -393,6 +393,7 @@ static int up_run(struct up *up)
 	up->maps[HP_PIN_REASONS] = up->skel->maps.hp_reasons;
 	up->maps[HP_PIN_TARGET_PORTS] = up->skel->maps.hp_target_ports;
 	up->maps[HP_PIN_MONITORS] = up->skel->maps.hp_monitors;
+	up->maps[HP_PIN_FORWARD_INFO] = up->skel->maps.hp_forward_info;
 
 	if (reuse_pinned_maps(up))
 		return HP_EXIT_SYSTEM;
