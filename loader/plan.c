@@ -112,8 +112,8 @@ static int plan_target_route(const struct hp_config_file *conf, int line,
 		return HP_EXIT_SYSTEM;
 	}
 	if (route.kind == ROUTE_NONE) {
-		pr_warn("%s:%d: Target %s is %s from this host: `%s'", conf->path, line,
-			fmt_ip4(pf->target_addr, buf), route.why, fmt_ip4(pf->target_addr, buf));
+		pr_warn("%s:%d: Target %s is no host this host can reach (%s): `%s'", conf->path,
+			line, fmt_ip4(pf->target_addr, buf), route.why, fmt_ip4(pf->target_addr, buf));
 		return HP_EXIT_USAGE;
 	}
 	if (route.kind == ROUTE_LOCAL) {

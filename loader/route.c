@@ -44,7 +44,7 @@ static int route_parse(const struct nlmsghdr *msg, void *arg)
 		break;
 	default:
 		route->kind = ROUTE_NONE;
-		route->why = "not routable (unreachable, blackhole or prohibited)";
+		route->why = "its route is unreachable, a blackhole or prohibited";
 		break;
 	}
 	return 0;
@@ -69,7 +69,7 @@ int route_get(__be32 addr, struct route *route)
 	rtnl_close(&nl);
 	if (err == -ENETUNREACH || err == -EHOSTUNREACH || err == -EACCES || err == -EINVAL) {
 		route->kind = ROUTE_NONE;
-		route->why = "not routable (no route to it)";
+		route->why = "no route to it";
 		return 0;
 	}
 	if (err)

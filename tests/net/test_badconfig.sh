@@ -89,7 +89,8 @@ bad bad_public_address 4 203.0.113.300 's/^PublicAddress = .*/PublicAddress = 20
 bad missing_device "" Device '/^Device = /d'
 # The contract counts a missing device as the system refusing (1), not a configuration error.
 bad no_such_device 2 nosuch0 's/^Device = lan0$/Device = nosuch0/' 1
-bad foreign_target 9 192.0.2.99 '8a Target = 192.0.2.99:51820'
+# A Target may be any host, but one this host can reach: not the LAN's broadcast address.
+bad unreachable_target 9 192.0.2.255 '8a Target = 192.0.2.255:51820'
 
 # Inputs that are not configuration files: refused at once (a FIFO must not wait for a writer,
 # /dev/zero must not be read for ever: `timeout` turns a hang into exit 124), exit 2.
