@@ -3,8 +3,9 @@
  * bench/sender: UDP over raw Ethernet frames, as fast as it can or at a steady rate, for the
  * end-to-end part of `make bench`.
  *
- *   sender -i IFACE -m DST_MAC -s SRC_ADDR -d DST_ADDR -p DST_PORT [-P SRC_PORT] [-f]
- *          [-t SECONDS | -n COUNT] [-r PACKETS_PER_SECOND] [-l PAYLOAD_LEN]
+ *   sender -i IFACE -m DST_MAC -s SRC_ADDR -d DST_ADDR -p DST_PORT [-P SRC_PORT]
+ *          [-f [-k] [-e PACKETS]] [-t SECONDS | -n COUNT] [-r PACKETS_PER_SECOND]
+ *          [-l PAYLOAD_LEN]
  *
  * An AF_PACKET socket with PACKET_QDISC_BYPASS hands each frame straight to the driver: no
  * UDP socket, no routing, no qdisc on the sender's side, so what limits the rate is what the
@@ -15,8 +16,11 @@
  * The frames are formatted once; each packet only gets its sequence number and send time
  * (payload bytes 0-7 and 8-15, big endian; CLOCK_REALTIME ns) and, with -f ("many flows"),
  * a new source port, and a new source address every 64000 packets (192.0.2.10 to .209), so
- * that no flow repeats within 12.8 million packets. Checksums are computed for every packet:
- * the gateway sees packets a real stack would send.
+ * that no flow repeats within 12.8 million packets. -k keeps SRC_ADDR and varies only the
+ * port: one host spraying new flows, as the admission limit sees it (a flow then repeats
+ * every 64000 flows). -e sends each flow's PACKETS packets in a row, as a client that
+ * retries does: a flow seen twice is one an LRU map counts as used, not as a one-off.
+ * Checksums are computed for every packet: the gateway sees packets a real stack would send.
  *
  * Prints "sent=N failed=N elapsed_ns=N cpu_ns=N preempted=N" on stdout: packets handed to
  * the driver, sends that the driver refused, the time from the first send to the last, the
@@ -58,6 +62,8 @@ struct options {
 	struct in_addr saddr, daddr;
 	uint16_t sport, dport;
 	bool many_flows;
+	bool keep_saddr;	/* -k: -f varies the source port only */
+	unsigned packets_per_flow;	/* -e: with -f, packets in a row before the next flow */
 	double seconds;
 	uint64_t count;
 	double rate;
@@ -96,8 +102,11 @@ static void frame_stamp(uint8_t *frame, const struct options *o, uint64_t seq)
 	uint16_t sport = o->sport;
 
 	if (o->many_flows) {
-		sport = 1024 + seq % FLOW_PORTS;
-		saddr = (192u << 24 | 2u << 8 | 10u) + (seq / FLOW_PORTS) % FLOW_ADDRS;
+		uint64_t flow = seq / o->packets_per_flow;
+
+		sport = 1024 + flow % FLOW_PORTS;
+		if (!o->keep_saddr)
+			saddr = (192u << 24 | 2u << 8 | 10u) + (flow / FLOW_PORTS) % FLOW_ADDRS;
 	}
 	memcpy(&iph, l3, sizeof(iph));
 	iph.saddr = htonl(saddr);
@@ -147,7 +156,8 @@ static void usage_now(uint64_t *cpu_ns, uint64_t *preempted)
 static void usage(void)
 {
 	fprintf(stderr, "usage: sender -i IFACE -m DST_MAC -s SRC_ADDR -d DST_ADDR -p DST_PORT "
-			"[-P SRC_PORT] [-f] [-t SECONDS | -n COUNT] [-r PPS] [-l PAYLOAD_LEN]\n");
+			"[-P SRC_PORT] [-f [-k] [-e PACKETS]] [-t SECONDS | -n COUNT] [-r PPS] "
+			"[-l PAYLOAD_LEN]\n");
 	exit(2);
 }
 
@@ -155,8 +165,9 @@ static void parse_options(int argc, char **argv, struct options *o)
 {
 	int c;
 
-	*o = (struct options){ .sport = 40000, .seconds = 2, .payload_len = 64 };
-	while ((c = getopt(argc, argv, "i:m:s:d:p:P:ft:n:r:l:")) != -1) {
+	*o = (struct options){ .sport = 40000, .seconds = 2, .payload_len = 64,
+			       .packets_per_flow = 1 };
+	while ((c = getopt(argc, argv, "i:m:s:d:p:P:fke:t:n:r:l:")) != -1) {
 		switch (c) {
 		case 'i':
 			o->ifname = optarg;
@@ -182,6 +193,12 @@ static void parse_options(int argc, char **argv, struct options *o)
 		case 'f':
 			o->many_flows = true;
 			break;
+		case 'k':
+			o->keep_saddr = true;
+			break;
+		case 'e':
+			o->packets_per_flow = strtoul(optarg, NULL, 0);
+			break;
 		case 't':
 			o->seconds = strtod(optarg, NULL);
 			break;
@@ -201,6 +218,9 @@ static void parse_options(int argc, char **argv, struct options *o)
 	/* 16 bytes of stamp, and a frame that fits an Ethernet MTU */
 	if (!o->ifname || !o->dport || o->payload_len < 16 ||
 	    o->payload_len > FRAME_MAX - ETH_HLEN - 28 || optind != argc)
+		usage();
+	/* -k and -e shape the flows of -f */
+	if (!o->packets_per_flow || ((o->keep_saddr || o->packets_per_flow > 1) && !o->many_flows))
 		usage();
 }
 

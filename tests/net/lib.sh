@@ -226,19 +226,25 @@ lan_host() {
 		ip -n "$NS_PREFIX$1" addr add "$3" dev "$2"
 }
 
+# netns_add NAME: this run's namespace NAME, loopback up, no IPv6; topo_destroy removes it.
+netns_add() {
+	# A namespace with this name outlived a run whose pid was ours: no live process can own
+	# it, since pids are unique.
+	ip netns del "$NS_PREFIX$1" 2>/dev/null
+	ip netns add "$NS_PREFIX$1" || return 1
+	LIB_NETNS+=("$NS_PREFIX$1")
+	ip -n "$NS_PREFIX$1" link set lo up || return 1
+	# IPv6 only adds noise (DAD, router solicitations) to captures; the story is IPv4.
+	in_ns "$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+		net.ipv6.conf.default.disable_ipv6=1 2>/dev/null
+	return 0
+}
+
 # Namespaces, links, addresses, routes, forwarding and NAT; no WireGuard yet.
 topo_create() {
 	local n
 	for n in sw phone laptop pi router inet; do
-		# A namespace with this name outlived a run whose pid was ours: no live process can
-		# own it, since pids are unique.
-		ip netns del "$NS_PREFIX$n" 2>/dev/null
-		ip netns add "$NS_PREFIX$n" || return 1
-		LIB_NETNS+=("$NS_PREFIX$n")
-		ip -n "$NS_PREFIX$n" link set lo up || return 1
-		# IPv6 only adds noise (DAD, router solicitations) to captures; the story is IPv4.
-		in_ns "$n" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
-			net.ipv6.conf.default.disable_ipv6=1 2>/dev/null
+		netns_add "$n" || return 1
 	done
 
 	ip -n "$NS_SW" link add br0 type bridge || return 1
@@ -271,6 +277,14 @@ topo_create() {
 	router_forward_ports "$PUBLIC_ADDR"
 }
 
+# lan_host_add NAME ADDR: one more host on the Pi's LAN, as the phone is: namespace NAME, its
+# eth0 at ADDR/24 on the switch, the Pi its default gateway. After topo_create.
+lan_host_add() {
+	netns_add "$1" &&
+		lan_host "$1" eth0 "$2/24" &&
+		ip -n "$NS_PREFIX$1" route add default via "$PI_LAN_ADDR"
+}
+
 # router_forward_ports ADDR: the home router's port forwards, DNAT to the Pi on every
 # interface and without SNAT, which is what sends the phone's packets back to the Pi.
 router_forward_ports() {
@@ -291,15 +305,15 @@ router_set_public_addr() {
 		in_ns router conntrack -F >/dev/null 2>&1
 }
 
-# wg_start NAME TUNNEL_ADDR/LEN: a wireguard-go interface wgNAME in namespace NAME, with a
-# fresh key pair; configured by wg_configure.
+# wg_start NAME TUNNEL_ADDR/LEN [NS]: a wireguard-go interface wgNAME in namespace NS (default
+# NAME), with a fresh key pair NAME; configured by wg_client or wg setconf.
 wg_start() {
-	local ifname sock i
+	local ifname sock i ns=${3:-$1}
 	ifname=$(wg_ifname "$1")
 	(umask 077 && wg genkey >"$TEST_DIR/keys/$1.key") || return 1
 	wg pubkey <"$TEST_DIR/keys/$1.key" >"$TEST_DIR/keys/$1.pub" || return 1
 	# -f keeps it in the foreground, so the pid we record is the daemon's own.
-	spawn "$1" "wireguard-go-$ifname" env LOG_LEVEL=verbose \
+	spawn "$ns" "wireguard-go-$ifname" env LOG_LEVEL=verbose \
 		sh -c 'mount --bind "$0" /run/wireguard && exec wireguard-go -f "$1"' \
 		"$WG_RUN_DIR" "$ifname"
 	sock=$WG_RUN_DIR/$ifname.sock
@@ -312,15 +326,17 @@ wg_start() {
 		tail -n 5 "$TEST_DIR/log/wireguard-go-$ifname.log" >&2
 		return 1
 	fi
-	ip -n "$NS_PREFIX$1" addr add "$2" dev "$ifname"
+	ip -n "$NS_PREFIX$ns" addr add "$2" dev "$ifname"
 }
 
+# wg_up NAME [NS]
 wg_up() {
-	ip -n "$NS_PREFIX$1" link set "$(wg_ifname "$1")" up
+	ip -n "$NS_PREFIX${2:-$1}" link set "$(wg_ifname "$1")" up
 }
 
-# wg_client NAME ENDPOINT: NAME's peer is the Pi at ENDPOINT. A phone keeps its tunnel alive
-# (PersistentKeepalive), which also means it never stops sending to an endpoint it can't reach.
+# wg_client NAME ENDPOINT [SERVER]: NAME's peer is the Pi's interface SERVER (default pi: wgpi)
+# at ENDPOINT. A phone keeps its tunnel alive (PersistentKeepalive), which also means it never
+# stops sending to an endpoint it can't reach.
 wg_client() {
 	local conf=$TEST_DIR/$1.conf
 	cat >"$conf" <<-EOF
@@ -328,9 +344,9 @@ wg_client() {
 		PrivateKey = $(cat "$TEST_DIR/keys/$1.key")
 
 		[Peer]
-		PublicKey = $(wg_pubkey pi)
+		PublicKey = $(wg_pubkey "${3:-pi}")
 		Endpoint = $2
-		AllowedIPs = 198.18.0.0/24
+		AllowedIPs = 198.18.0.0/16
 		PersistentKeepalive = 5
 	EOF
 	wg_in "$1" setconf "$(wg_ifname "$1")" "$conf"
@@ -592,6 +608,57 @@ hooks_of() {
 # prog_ids_on_lan0: the ids of the BPF programs attached to lan0 (XDP, tc and tcx, both ways).
 prog_ids_on_lan0() {
 	hooks_of "$NS_PI" lan0 | awk '$2 != "-" { print $2 }'
+}
+
+# wait_for SECONDS CMD...: until CMD succeeds, tried every 0.2 s for at most SECONDS; the
+# status of its last try (its output is that of every try).
+wait_for() {
+	local end=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		[ "$SECONDS" -ge "$end" ] && { "$@"; return; }
+		sleep 0.2
+	done
+}
+
+# not_handled REASON: status --json's count of packets not handled as usual for REASON
+# (flow_refused, old_address, direct_clash, ...: doc/translation.md, "Counted").
+not_handled() {
+	hairpin status --json | jq -e -r --arg r "$1" '.not_handled[$r]'
+}
+
+declare -A LIB_PCAPS=()
+
+# pcap_start NAME NS IFACE FILTER: tcpdump in namespace NS on IFACE, the frames that match
+# FILTER to $TEST_DIR/NAME.pcap until pcap_stop NAME; returns once tcpdump captures (5 s at
+# most). --immediate-mode: without it what is still in the capture ring at the stop is lost.
+pcap_start() {
+	local i
+	spawn "$2" "pcap-$1" tcpdump -i "$3" --immediate-mode -nn -U -s 128 \
+		-w "$TEST_DIR/$1.pcap" "$4"
+	LIB_PCAPS[$1]=$!
+	for i in $(seq 50); do
+		grep -q "listening on" "$TEST_DIR/log/pcap-$1.log" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	echo "tcpdump on $2's $3 did not start:" >&2
+	tail -n 3 "$TEST_DIR/log/pcap-$1.log" >&2
+	return 1
+}
+
+# pcap_stop NAME: the capture ends, its file complete.
+pcap_stop() {
+	local pid=${LIB_PCAPS[$1]} i
+	kill -INT "$pid" 2>/dev/null
+	for i in $(seq 50); do
+		kill -0 "$pid" 2>/dev/null || return 0
+		sleep 0.1
+	done
+}
+
+# pcap_count NAME [FILTER]: how many frames of NAME's capture match FILTER (all without).
+pcap_count() {
+	tcpdump -r "$TEST_DIR/$1.pcap" -nn ${2:+"$2"} 2>/dev/null | wc -l
 }
 
 # udp_probe NAME DST PORT SPORT: one UDP datagram from NAME to DST:PORT from source port SPORT.
