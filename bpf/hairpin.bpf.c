@@ -126,7 +126,8 @@ struct {
  * Translations as they happen, to every running `hairpin monitor`: slot i holds the ring buffer
  * of the monitor that holds lease i in the config map (struct hp_config). Each monitor makes
  * its own, because a ring buffer has one consumer position: two readers of one would each get
- * part of the events. Pinned, so that a monitor keeps its slot when `up` replaces the programs.
+ * part of the events. Not pinned (a map of maps takes no BTF): `up` passes it from the running
+ * programs to the new ones, so that a monitor keeps its slot when they are replaced.
  */
 struct hp_monitor_ring {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);

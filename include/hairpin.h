@@ -19,9 +19,11 @@
  *             target of a forward is reached from the clients of each Device
  *   admission LRU_HASH: client address -> struct hp_admission, new flows per client
  *   reasons   PERCPU_ARRAY[HP_REASONS] of __u64: packets not handled as usual, by reason
- *   monitors  ARRAY_OF_MAPS[HP_MONITOR_SLOTS] of ring buffers of struct hp_event, one per
- *             running `hairpin monitor` (see struct hp_config); no BTF (the kernel takes none
- *             for a map of maps), bpftool shows each slot's ring buffer id
+ *
+ * Not pinned: hp_monitors, ARRAY_OF_MAPS[HP_MONITOR_SLOTS] of ring buffers of struct hp_event,
+ * one per running `hairpin monitor` (see struct hp_config). A map of maps takes no BTF, and
+ * every pinned map has BTF; the programs hold it, `up` passes it on to the new ones, and a
+ * monitor finds it through them.
  *
  * The rules the programs follow are in doc/translation.md.
  */

@@ -10,6 +10,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include "attached.h"
 #include "instance.h"
 #include "pins.h"
 
@@ -214,4 +215,58 @@ const char *instance_owner_text(const struct hp_prog *prog, char *buf, size_t le
 		snprintf(buf, len, "not hairpin's");
 	}
 	return buf;
+}
+
+int instance_prog_map(__u32 prog_id, const char *name)
+{
+	__u32 map_ids[MAX_PROG_MAPS];
+	struct bpf_prog_info info = {
+		.nr_map_ids = MAX_PROG_MAPS,
+		.map_ids = (__u64)(unsigned long)map_ids,
+	};
+	__u32 len = sizeof(info);
+	int prog_fd = bpf_prog_get_fd_by_id(prog_id), err = -ENOENT;
+
+	if (prog_fd < 0)
+		return -errno;
+	if (bpf_obj_get_info_by_fd(prog_fd, &info, &len)) {
+		err = -errno;
+		goto out;
+	}
+	for (__u32 i = 0; i < info.nr_map_ids && i < MAX_PROG_MAPS; i++) {
+		struct bpf_map_info map = {};
+		__u32 map_len = sizeof(map);
+		int fd = bpf_map_get_fd_by_id(map_ids[i]);
+
+		if (fd < 0) {
+			err = -errno;
+			break;
+		}
+		if (!bpf_obj_get_info_by_fd(fd, &map, &map_len) && !strcmp(map.name, name)) {
+			err = fd;
+			break;
+		}
+		close(fd);
+	}
+out:
+	close(prog_fd);
+	return err;
+}
+
+int instance_find_map(const struct hp_scan *scan, const char *name)
+{
+	for (int d = 0; d < scan->n_devs; d++) {
+		const struct hp_netdev *dev = &scan->devs[d];
+
+		for (int a = 0; a < dev->n_attachments; a++) {
+			int fd;
+
+			if (dev->attachments[a].prog.owner != HP_OWNER_SELF)
+				continue;
+			fd = instance_prog_map(dev->attachments[a].prog.id, name);
+			if (fd != -ENOENT)
+				return fd;
+		}
+	}
+	return -ENOENT;
 }

@@ -34,7 +34,9 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "attached.h"
 #include "commands.h"
+#include "instance.h"
 #include "format.h"
 #include "log.h"
 #include "pins.h"
@@ -302,15 +304,36 @@ static int pin_open(const struct monitor *mon, enum hp_pin pin, int *fd)
 
 	if (!err && (*fd = bpf_obj_get(path)) < 0)
 		err = -errno;
-	if (err == -ENOENT && pin == HP_PIN_MONITORS)
-		pr_warn("the instance at %s has no monitors map (an older hairpin brought it up: "
-			"`hairpin down', then `hairpin up')", mon->pin_dir);
-	else if (err == -ENOENT)
+	if (err == -ENOENT)
 		pr_warn("no running instance: nothing pinned at %s (run `hairpin up')",
 			mon->pin_dir);
 	else if (err)
 		pr_warn("couldn't open pinned map %s: %s", path, strerror(-err));
 	return err;
+}
+
+/*
+ * The monitors map, through the programs that use it: a map of maps carries no BTF, and so it
+ * is not pinned with the others (every pinned map can be dumped by field name).
+ */
+static int monitors_open(struct monitor *mon)
+{
+	struct hp_scan scan;
+	struct hp_self self;
+	int err = instance_self(mon->pin_dir, &self);
+
+	if (!err)
+		err = attached_scan(&self, &scan);
+	if (err)
+		return err;
+	mon->monitors_fd = instance_find_map(&scan, "hp_monitors");
+	attached_free(&scan);
+	if (mon->monitors_fd == -ENOENT)
+		pr_warn("no program of the instance at %s is attached anywhere: nothing to monitor "
+			"(`hairpin status' says more)", mon->pin_dir);
+	else if (mon->monitors_fd < 0)
+		pr_warn("couldn't find the programs' monitors map: %s", strerror(-mon->monitors_fd));
+	return mon->monitors_fd < 0 ? mon->monitors_fd : 0;
 }
 
 /* Open what the monitor needs of the running instance, make its ring buffer, take a slot. */
@@ -322,7 +345,7 @@ static int monitor_open(struct monitor *mon)
 
 	err = pin_open(mon, HP_PIN_CONFIG, &mon->config_fd);
 	if (!err)
-		err = pin_open(mon, HP_PIN_MONITORS, &mon->monitors_fd);
+		err = monitors_open(mon);
 	if (err)
 		return err;
 	if (bpf_obj_get_info_by_fd(mon->config_fd, &info, &len)) {

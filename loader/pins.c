@@ -36,7 +36,6 @@ const char *const hp_pin_names[HP_PIN_COUNT] = {
 	[HP_PIN_ADMISSION] = "admission",
 	[HP_PIN_REASONS] = "reasons",
 	[HP_PIN_TARGET_PORTS] = "target_ports",
-	[HP_PIN_MONITORS] = "monitors",
 	[HP_PIN_FORWARD_INFO] = "forward_info",
 };
 

@@ -70,18 +70,28 @@ static int map_fd(const struct up *up, enum hp_pin pin)
 	return bpf_map__fd(up->maps[pin]);
 }
 
-/* A pinned map can be reused only if it is laid out as this build expects. */
-static int check_reusable(const struct bpf_map *map, int fd, const char *path)
+/* Whether the map @fd is laid out as this build's @map: 1 yes, 0 no, -errno. */
+static int same_layout(const struct bpf_map *map, int fd)
 {
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info);
 
 	if (bpf_obj_get_info_by_fd(fd, &info, &len))
 		return -errno;
-	if (info.type != bpf_map__type(map) || info.key_size != bpf_map__key_size(map) ||
-	    info.value_size != bpf_map__value_size(map) ||
-	    info.max_entries != bpf_map__max_entries(map) ||
-	    info.map_flags != bpf_map__map_flags(map)) {
+	return info.type == bpf_map__type(map) && info.key_size == bpf_map__key_size(map) &&
+	       info.value_size == bpf_map__value_size(map) &&
+	       info.max_entries == bpf_map__max_entries(map) &&
+	       info.map_flags == bpf_map__map_flags(map);
+}
+
+/* A pinned map can be reused only if it is laid out as this build expects. */
+static int check_reusable(const struct bpf_map *map, int fd, const char *path)
+{
+	int same = same_layout(map, fd);
+
+	if (same < 0)
+		return same;
+	if (!same) {
 		pr_warn("pinned map %s is laid out differently from this version's (left by another "
 			"version of hairpin?); run `hairpin down' first", path);
 		return -EINVAL;
@@ -117,6 +127,30 @@ static int reuse_pinned_maps(struct up *up)
 		up->was_pinned[i] = true;
 	}
 	return 0;
+}
+
+/*
+ * The monitors map (the running monitors' ring buffers, hp_monitors) is a map of maps, which
+ * carries no BTF: it is not pinned with the others, but held by the programs. The new programs
+ * take over the running ones' map, so that a monitor keeps its slot across `up`.
+ */
+static int reuse_monitors_map(struct up *up)
+{
+	struct bpf_map *map = up->skel->maps.hp_monitors;
+	int fd = instance_find_map(&up->scan, bpf_map__name(map)), err;
+
+	if (fd == -ENOENT)
+		return 0;
+	if (fd < 0) {
+		pr_warn("couldn't find the running programs' monitors map: %s", probe_strerror(fd));
+		return fd;
+	}
+	/* Another layout (an older hairpin's): its monitors end with its programs. */
+	err = same_layout(map, fd);
+	if (err > 0)
+		err = bpf_map__reuse_fd(map, fd);
+	close(fd);
+	return err < 0 ? err : 0;
 }
 
 static int pin_new_maps(struct up *up)
@@ -392,10 +426,10 @@ static int up_run(struct up *up)
 	up->maps[HP_PIN_ADMISSION] = up->skel->maps.hp_admission;
 	up->maps[HP_PIN_REASONS] = up->skel->maps.hp_reasons;
 	up->maps[HP_PIN_TARGET_PORTS] = up->skel->maps.hp_target_ports;
-	up->maps[HP_PIN_MONITORS] = up->skel->maps.hp_monitors;
 	up->maps[HP_PIN_FORWARD_INFO] = up->skel->maps.hp_forward_info;
 
-	if (reuse_pinned_maps(up))
+	if (reuse_pinned_maps(up) || attached_scan(&up->self, &up->scan) ||
+	    reuse_monitors_map(up))
 		return HP_EXIT_SYSTEM;
 	err = hairpin__load(up->skel);
 	if (err) {
@@ -408,7 +442,7 @@ static int up_run(struct up *up)
 		pr_warn("couldn't read the running instance's devices map");
 		return HP_EXIT_SYSTEM;
 	}
-	if (attached_scan(&up->self, &up->scan) || choose_hooks(up))
+	if (choose_hooks(up))
 		return HP_EXIT_SYSTEM;
 
 	err = pin_new_maps(up);
