@@ -294,6 +294,11 @@ int fill_write(struct fill *fill, const struct hp_plan *plan)
 	}
 	target_bits_write(fill, plan->target_bits, plan->reflect_bits);
 	target_ports_write(fill, plan, false);
+	/*
+	 * Until fill_commit(), `up` may attach a new ingress hook before it removes one of the
+	 * other kind (a change of mode): tc must not take what XDP redirected for direct packets.
+	 */
+	pins_config_store(&config->ingress_overlap, 1);
 	err = 0;
 out:
 	free(values);
@@ -322,6 +327,7 @@ void fill_restore(struct fill *fill)
 	for (int i = 0; i < fill->n_old_forwards; i++)
 		forward_store(fill, fill->old_forwards[i].protocol, fill->old_forwards[i].port,
 			      fill->old_forwards[i].value);
+	pins_config_store(&config->ingress_overlap, 0);
 	pins_config_store(&config->public_addr, old->public_addr);
 	for (int i = 0; i < HP_MAX_OLD_PUBLIC; i++)
 		pins_config_store(&config->old_public_addrs[i], old->old_public_addrs[i]);
@@ -344,6 +350,7 @@ void fill_restore(struct fill *fill)
 
 void fill_commit(struct fill *fill)
 {
+	pins_config_store(&fill->config->ingress_overlap, 0);
 	__u32 old = fill->old_config.sources_generation;
 
 	if (old && old != fill->config->sources_generation)

@@ -33,7 +33,10 @@ int fill_begin(struct fill *fill, const int fds[HP_PIN_COUNT]);
 int fill_write(struct fill *fill, const struct hp_plan *plan);
 /* Put the maps back as fill_begin() found them. */
 void fill_restore(struct fill *fill);
-/* Keep what fill_write() did; drop what only the old contents needed. */
+/*
+ * Keep what fill_write() did; drop what only the old contents needed. Call it once the
+ * previous programs are gone: until then the config says hooks may overlap (ingress_overlap).
+ */
 void fill_commit(struct fill *fill);
 void fill_end(struct fill *fill);
 
