@@ -412,7 +412,12 @@ static __always_inline enum verdict frag_follow(void *ctx, const bool xdp,
 	__be32 saddr, daddr;
 
 	if (!frag) {
-		reason_count(HP_REASON_ORPHAN_FRAGMENT);
+		/*
+		 * On egress a miss is mostly a datagram of the target's own that no flow is
+		 * about (its first fragment was seen, and left alone): not an orphan.
+		 */
+		if (direction == HP_DIR_INGRESS)
+			reason_count(HP_REASON_ORPHAN_FRAGMENT);
 		return VERDICT_PASS;
 	}
 	saddr = frag->saddr ?: pkt->saddr;
