@@ -87,7 +87,7 @@ struct instance {
 	struct hairpin *skel;
 	bool enabled;
 	int config_fd, forwards_fd, flows_fd, frags_fd, sources_fd, stats_fd;
-	int admission_fd, reasons_fd;
+	int admission_fd, reasons_fd, target_ports_fd;
 	struct model model;
 };
 
@@ -107,6 +107,12 @@ struct mismatch_class {
 	int step;
 };
 
+/* Keys of an array a scenario wrote: forwards indices, target_ports words, stats slots. */
+struct written {
+	__u32 keys[MAX_WRITTEN];
+	int n;
+};
+
 struct fuzzer {
 	const struct diff_options *opts;
 	struct diff_totals *totals;
@@ -123,10 +129,9 @@ struct fuzzer {
 	__u32 base;
 	__u64 base_tick;
 	__u32 generation;	/* of AllowedSources in the sources map, 1 or 2 */
-	__u32 forwards_written[MAX_WRITTEN];
-	int n_forwards_written;
-	__u16 slots_used[MAX_WRITTEN];
-	int n_slots_used;
+	/* What this scenario wrote (the next one undoes it), and what the one before wrote. */
+	struct written forwards, port_words, slots;
+	struct written old_forwards, old_port_words, old_slots;
 };
 
 static int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list args)
@@ -184,6 +189,7 @@ static int open_instance(struct instance *in)
 	in->stats_fd = bpf_map__fd(in->skel->maps.hp_stats);
 	in->admission_fd = bpf_map__fd(in->skel->maps.hp_admission);
 	in->reasons_fd = bpf_map__fd(in->skel->maps.hp_reasons);
+	in->target_ports_fd = bpf_map__fd(in->skel->maps.hp_target_ports);
 	in->enabled = true;
 	return 0;
 }
@@ -224,24 +230,15 @@ static int zero_percpu(struct fuzzer *f, int fd, __u32 key, size_t value_size)
 	return err;
 }
 
-static void remember(__u32 *list, int *n, __u32 value)
+static void remember(struct written *w, __u32 key)
 {
-	for (int i = 0; i < *n; i++) {
-		if (list[i] == value)
+	for (int i = 0; i < w->n; i++) {
+		if (w->keys[i] == key)
 			return;
 	}
-	if (*n < MAX_WRITTEN)
-		list[(*n)++] = value;
-}
-
-static void remember_slot(struct fuzzer *f, __u16 slot)
-{
-	for (int i = 0; i < f->n_slots_used; i++) {
-		if (f->slots_used[i] == slot)
-			return;
-	}
-	if (f->n_slots_used < MAX_WRITTEN)
-		f->slots_used[f->n_slots_used++] = slot;
+	if (w->n == MAX_WRITTEN)
+		abort();	/* far more than a scenario's changes make */
+	w->keys[w->n++] = key;
 }
 
 /*
@@ -271,6 +268,14 @@ static struct hp_config kernel_config(const struct fuzzer *f)
 	memcpy(value.old_public_addrs, c->old_addrs, sizeof(value.old_public_addrs));
 	for (int i = 0; i < c->n_targets; i++)
 		value.target_bits |= hp_target_bit(c->targets[i]);
+	/* As the loader keeps it: the bits of every address ingress considers. */
+	value.ingress_bits = value.target_bits;
+	if (c->public_addr)
+		value.ingress_bits |= hp_target_bit(c->public_addr);
+	for (int i = 0; i < HP_MAX_OLD_PUBLIC; i++) {
+		if (c->old_addrs[i])
+			value.ingress_bits |= hp_target_bit(c->old_addrs[i]);
+	}
 	for (int proto = 0; proto < MODEL_PROTOS; proto++) {
 		for (__u8 state = HP_FLOW_NEW; state <= HP_FLOW_CLOSING; state++)
 			value.timeouts[hp_flow_timeout_index(proto == MODEL_TCP ? IPPROTO_TCP
@@ -301,10 +306,37 @@ static int write_forward(struct fuzzer *f, struct instance *in, const struct mod
 		value.target_port = fw->target_port;
 		value.stats_index = fw->stats_index;
 		value.flags = fw->roaming ? HP_FORWARD_ROAMING : 0;
-		remember_slot(f, fw->stats_index);
+		remember(&f->slots, fw->stats_index);
 	}
-	remember(f->forwards_written, &f->n_forwards_written, index);
+	remember(&f->forwards, index);
 	return bpf_map_update_elem(in->forwards_fd, &index, &value, BPF_ANY) ? -errno : 0;
+}
+
+/*
+ * The target_ports bitmap of the running configuration: every word it sets, and every word
+ * that an earlier configuration of the scenario set, rewritten whole.
+ */
+static int write_target_ports(struct fuzzer *f, struct instance *in)
+{
+	const struct model_config *c = &f->config;
+
+	for (int i = 0; i < c->n_target_ports; i++)
+		remember(&f->port_words, hp_target_port_word(c->target_ports[i].protocol,
+							     ntohs(c->target_ports[i].port)));
+	for (int w = 0; w < f->port_words.n; w++) {
+		__u32 word = f->port_words.keys[w];
+		__u64 bits = 0;
+
+		for (int i = 0; i < c->n_target_ports; i++) {
+			__u16 port = ntohs(c->target_ports[i].port);
+
+			if (hp_target_port_word(c->target_ports[i].protocol, port) == word)
+				bits |= hp_target_port_bit(port);
+		}
+		if (bpf_map_update_elem(in->target_ports_fd, &word, &bits, BPF_ANY))
+			return -errno;
+	}
+	return 0;
 }
 
 /* AllowedSources of the running configuration into generation @generation. */
@@ -340,26 +372,33 @@ static void delete_sources(struct instance *in, __u32 generation)
  * Empty the maps of the previous scenario and write this one's configuration, as the loader
  * would: forwards, AllowedSources as generation 1 of the sources map, the config.
  */
-static int reload_config(struct fuzzer *f, struct instance *in, const __u32 *old_forwards,
-			 int n_old_forwards, const __u16 *old_slots, int n_old_slots)
+static int reload_config(struct fuzzer *f, struct instance *in)
 {
 	struct hp_forward none = { 0 };
+	__u64 no_ports = 0;
 	int err = 0;
 
 	empty_map(in->flows_fd, sizeof(struct hp_flow_key));
 	empty_map(in->frags_fd, sizeof(struct hp_frag_key));
 	empty_map(in->sources_fd, sizeof(struct hp_source_key));
 	empty_map(in->admission_fd, sizeof(__be32));
-	for (int i = 0; i < n_old_forwards && !err; i++) {
-		if (bpf_map_update_elem(in->forwards_fd, &old_forwards[i], &none, BPF_ANY))
+	for (int i = 0; i < f->old_forwards.n && !err; i++) {
+		if (bpf_map_update_elem(in->forwards_fd, &f->old_forwards.keys[i], &none, BPF_ANY))
 			err = -errno;
 	}
-	for (int i = 0; i < n_old_slots && !err; i++)
-		err = zero_percpu(f, in->stats_fd, old_slots[i], sizeof(struct hp_stats));
+	for (int i = 0; i < f->old_port_words.n && !err; i++) {
+		if (bpf_map_update_elem(in->target_ports_fd, &f->old_port_words.keys[i], &no_ports,
+					BPF_ANY))
+			err = -errno;
+	}
+	for (int i = 0; i < f->old_slots.n && !err; i++)
+		err = zero_percpu(f, in->stats_fd, f->old_slots.keys[i], sizeof(struct hp_stats));
 	for (__u32 r = 0; r < HP_REASONS && !err; r++)
 		err = zero_percpu(f, in->reasons_fd, r, sizeof(__u64));
 	for (int i = 0; i < f->config.n_forwards && !err; i++)
 		err = write_forward(f, in, &f->config.forwards[i], false);
+	if (!err)
+		err = write_target_ports(f, in);
 	if (!err)
 		err = write_sources(f, in, f->generation);
 	if (!err)
@@ -400,6 +439,8 @@ static int apply_config(struct fuzzer *f, struct instance *in, const struct mode
 	}
 	for (int i = 0; i < c->n_forwards && !err; i++)
 		err = write_forward(f, in, &c->forwards[i], false);
+	if (!err)
+		err = write_target_ports(f, in);
 	if (!err && new_generation)
 		err = write_sources(f, in, f->generation);
 	if (!err)
@@ -971,14 +1012,14 @@ static bool check_counters(struct fuzzer *f, struct instance *in, struct detail 
 	const struct model *m = &in->model;
 	int bad = 0;
 
-	for (int i = 0; i < f->n_slots_used; i++) {
-		struct hp_stats want = model_stats(m, f->slots_used[i]), got;
+	for (int i = 0; i < f->slots.n; i++) {
+		struct hp_stats want = model_stats(m, f->slots.keys[i]), got;
 
-		if (percpu_sum(f, in->stats_fd, f->slots_used[i], (__u64 *)&got, 4) ||
+		if (percpu_sum(f, in->stats_fd, f->slots.keys[i], (__u64 *)&got, 4) ||
 		    memcmp(&got, &want, sizeof(got))) {
 			if (!bad++)
 				note(d, "stats[%u] %llu/%llu %llu/%llu, model %llu/%llu %llu/%llu; ",
-				     f->slots_used[i], (unsigned long long)got.to_target_packets,
+				     f->slots.keys[i], (unsigned long long)got.to_target_packets,
 				     (unsigned long long)got.to_target_bytes,
 				     (unsigned long long)got.to_client_packets,
 				     (unsigned long long)got.to_client_bytes,
@@ -1099,17 +1140,14 @@ static int pass_time(struct fuzzer *f, __u64 ticks)
 /* Scenario @index of the seed: its own generator, so that it can be run alone. */
 static int run_scenario(struct fuzzer *f, long index, double start)
 {
-	__u32 old_forwards[MAX_WRITTEN];
-	__u16 old_slots[MAX_WRITTEN];
-	int n_old_forwards = f->n_forwards_written, n_old_slots = f->n_slots_used;
 	__u64 s = f->opts->seed ^ (0x9e3779b97f4a7c15ULL * (__u64)(index + 1));
 	int steps, err;
 	bool ok = true;
 
-	memcpy(old_forwards, f->forwards_written, sizeof(old_forwards));
-	memcpy(old_slots, f->slots_used, sizeof(old_slots));
-	f->n_forwards_written = 0;
-	f->n_slots_used = 0;
+	f->old_forwards = f->forwards;
+	f->old_port_words = f->port_words;
+	f->old_slots = f->slots;
+	f->forwards.n = f->port_words.n = f->slots.n = 0;
 	f->scenario = index;
 	f->step = 0;
 	f->gen.rng.state = s;
@@ -1124,8 +1162,7 @@ static int run_scenario(struct fuzzer *f, long index, double start)
 		if (!f->inst[v].enabled)
 			continue;
 		model_reset(&f->inst[v].model, &f->config, START_TICK);
-		err = reload_config(f, &f->inst[v], old_forwards, n_old_forwards, old_slots,
-				    n_old_slots);
+		err = reload_config(f, &f->inst[v]);
 		if (err) {
 			fprintf(f->opts->out, "fuzz-diff: couldn't write the maps of %s: %s\n",
 				variant_names[v], strerror(-err));

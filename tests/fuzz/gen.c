@@ -172,17 +172,35 @@ static void new_forward(struct gen *g, const struct model_config *c, struct mode
 	f->roaming = (g->features & GEN_ROAMING) && rng_percent(r, 30);
 }
 
+static bool has_target_port(const struct model_config *c, __u8 protocol, __be16 port)
+{
+	for (int i = 0; i < c->n_target_ports; i++) {
+		if (c->target_ports[i].protocol == protocol && c->target_ports[i].port == port)
+			return true;
+	}
+	return false;
+}
+
 /*
- * `targets`: the forwards' target addresses; while `up` changes forwards, also those of the
- * forwards it replaced (@keep_old: the earlier ones stay).
+ * `targets` and `target ports`: the forwards' target addresses and (protocol, target port)
+ * pairs; while `up` changes forwards, also those of the forwards it replaced (@keep_old: the
+ * earlier ones stay).
  */
 static void update_targets(struct model_config *c, bool keep_old)
 {
-	if (!keep_old)
+	if (!keep_old) {
 		c->n_targets = 0;
+		c->n_target_ports = 0;
+	}
 	for (int i = 0; i < c->n_forwards; i++) {
-		if (!has_target(c, c->forwards[i].target_addr) && c->n_targets < MODEL_MAX_TARGETS)
-			c->targets[c->n_targets++] = c->forwards[i].target_addr;
+		const struct model_forward *f = &c->forwards[i];
+
+		if (!has_target(c, f->target_addr) && c->n_targets < MODEL_MAX_TARGETS)
+			c->targets[c->n_targets++] = f->target_addr;
+		if (!has_target_port(c, f->protocol, f->target_port) &&
+		    c->n_target_ports < MODEL_MAX_TARGET_PORTS)
+			c->target_ports[c->n_target_ports++] =
+				(struct model_port){ f->protocol, f->target_port };
 	}
 }
 

@@ -324,6 +324,16 @@ static bool is_target(const struct model *m, __be32 addr)
 	return false;
 }
 
+static bool is_target_port(const struct model *m, __u8 protocol, __be16 port)
+{
+	for (int i = 0; i < m->config.n_target_ports; i++) {
+		if (m->config.target_ports[i].protocol == protocol &&
+		    m->config.target_ports[i].port == port)
+			return true;
+	}
+	return false;
+}
+
 static bool is_old(const struct model *m, __be32 addr)
 {
 	for (int i = 0; i < HP_MAX_OLD_PUBLIC; i++) {
@@ -767,7 +777,8 @@ enum model_verdict model_ingress(struct model *m, __u8 *frame, __u32 len,
 				done = ingress_non_first(m, &p);
 			else
 				done = ingress_icmp(m, &p);
-		} else if (is_target(m, daddr) && p.kind == FRAME_L4 && !p.first_fragment) {
+		} else if (is_target(m, daddr) && p.kind == FRAME_L4 && !p.first_fragment &&
+			   is_target_port(m, p.protocol, get_be16(p.l4 + L4_DEST))) {
 			done = ingress_direct(m, &p);
 		}
 	}
@@ -787,10 +798,14 @@ static enum model_action egress_l4(struct model *m, const struct parsed *p)
 		.target_port = get_be16(p->l4 + L4_SOURCE),
 		.protocol = p->protocol,
 	};
-	struct model_flow *flow = live_flow(m, &key);
+	struct model_flow *flow;
 	struct hp_stats *stats;
 	__be32 from;
 
+	/* Not from a target port: a reply of one of this host's own services. */
+	if (!is_target_port(m, p->protocol, key.target_port))
+		return MODEL_UNCHANGED;
+	flow = live_flow(m, &key);
 	if (!flow)
 		return MODEL_UNCHANGED;
 	flow_seen(m, flow, p, true);

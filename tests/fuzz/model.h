@@ -22,6 +22,7 @@
 #define MODEL_MAX_FORWARDS 16
 #define MODEL_MAX_PREFIXES 16
 #define MODEL_MAX_TARGETS 8
+#define MODEL_MAX_TARGET_PORTS (2 * MODEL_MAX_FORWARDS)
 
 /* A forward, "(protocol, port) -> (target address, target port, stats slot, roaming)". */
 struct model_forward {
@@ -31,6 +32,12 @@ struct model_forward {
 	__be32 target_addr;
 	__be16 target_port;
 	__u16 stats_index;	/* < HP_MAX_FORWARDS */
+};
+
+/* A (protocol, target port) pair of `target ports`. */
+struct model_port {
+	__u8 protocol;
+	__be16 port;
 };
 
 struct model_prefix {
@@ -46,6 +53,8 @@ struct model_config {
 	__be32 old_addrs[HP_MAX_OLD_PUBLIC];	/* 0: an unused slot */
 	__be32 targets[MODEL_MAX_TARGETS];	/* the set `targets` */
 	int n_targets;
+	struct model_port target_ports[MODEL_MAX_TARGET_PORTS];	/* the set `target ports` */
+	int n_target_ports;
 	struct model_forward forwards[MODEL_MAX_FORWARDS];
 	int n_forwards;
 	bool any_source;	/* else only the prefixes below */
