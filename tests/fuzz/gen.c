@@ -308,11 +308,20 @@ static __u64 freshest_owner_idle(const struct model *m, __be32 addr)
 	return idle;
 }
 
+/* The old addresses that no live flow owns leave. */
+static void prune_old(const struct model *m, struct model_config *c)
+{
+	for (int i = 0; i < HP_MAX_OLD_PUBLIC; i++) {
+		if (c->old_addrs[i] && !owned_by_live_flow(m, c->old_addrs[i]))
+			c->old_addrs[i] = 0;
+	}
+}
+
 /*
  * A new public address, as the loader's flows_set_public() sets it: the address it replaces
  * joins the old ones (into a free slot; with none free, the old addresses no live flow owns
- * leave first, then the one whose flows were seen least recently), and the new one leaves
- * them.
+ * leave first, then the one whose flows were seen least recently), the new one leaves them,
+ * and then so do the old ones that no live flow owns (the one just retired too).
  */
 static void set_public(struct gen *g, struct model_config *c, __be32 addr)
 {
@@ -331,10 +340,7 @@ static void set_public(struct gen *g, struct model_config *c, __be32 addr)
 				slot = i;
 		}
 		if (slot < 0) {
-			for (int i = 0; i < HP_MAX_OLD_PUBLIC; i++) {
-				if (!owned_by_live_flow(m, c->old_addrs[i]))
-					c->old_addrs[i] = 0;
-			}
+			prune_old(m, c);
 			for (int i = 0; i < HP_MAX_OLD_PUBLIC && slot < 0; i++) {
 				if (!c->old_addrs[i])
 					slot = i;
@@ -361,6 +367,7 @@ static void set_public(struct gen *g, struct model_config *c, __be32 addr)
 		if (c->old_addrs[i] == addr)
 			c->old_addrs[i] = 0;
 	}
+	prune_old(m, c);
 }
 
 static const char *addr_text(__be32 addr)
