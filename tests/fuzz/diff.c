@@ -900,7 +900,7 @@ static bool check_flows(struct fuzzer *f, struct instance *in, struct detail *d)
 		if (found && got.public_addr == want->public_addr &&
 		    got.public_port == want->public_port && got.state == want->state &&
 		    got.flags == want->flags && got.stats_index == want->stats_index &&
-		    !got.pad && !got.pad2 && same_time(f, got.last_seen, want->last_seen))
+		    !got.nat_port && !got.nat_addr && same_time(f, got.last_seen, want->last_seen))
 			continue;
 		if (bad++)
 			continue;
@@ -935,9 +935,11 @@ static bool check_frags(struct fuzzer *f, struct instance *in, struct detail *d)
 	for (int i = 0; i < m->n_frags; i++) {
 		const struct model_frag *mf = &m->frags[i];
 		struct hp_frag frag;
+		/* The side its direction rewrites; the other stays (0). */
+		bool ingress = mf->key.direction == HP_DIR_INGRESS;
 
 		if (bpf_map_lookup_elem(in->frags_fd, &mf->key, &frag) ||
-		    frag.addr != mf->value.addr)
+		    frag.daddr != (ingress ? mf->addr : 0) || frag.saddr != (ingress ? 0 : mf->addr))
 			bad++;
 	}
 	if (bad)

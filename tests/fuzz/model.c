@@ -420,7 +420,7 @@ static void put_frag(struct model *m, const struct hp_frag_key *key, __be32 addr
 		f = &m->frags[m->n_frags++];
 		f->key = *key;
 	}
-	f->value = (struct hp_frag){ .addr = addr };
+	f->addr = addr;
 }
 
 static struct hp_stats *stats_slot(struct model *m, __u32 index)
@@ -720,7 +720,7 @@ static enum model_action ingress_non_first(struct model *m, const struct parsed 
 		m->reasons[HP_REASON_ORPHAN_FRAGMENT]++;
 		return MODEL_UNCHANGED;
 	}
-	nat_fragment(p, IPH_DADDR, frag->value.addr);
+	nat_fragment(p, IPH_DADDR, frag->addr);
 	return MODEL_NAT_FRAG;
 }
 
@@ -831,7 +831,7 @@ static enum model_action egress_non_first(struct model *m, const struct parsed *
 
 	if (!frag)
 		return MODEL_UNCHANGED;
-	nat_fragment(p, IPH_SADDR, frag->value.addr);
+	nat_fragment(p, IPH_SADDR, frag->addr);
 	return MODEL_NAT_FRAG;
 }
 

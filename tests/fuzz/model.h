@@ -117,9 +117,10 @@ struct model_flow {
 	struct hp_flow value;
 };
 
+/* A datagram in fragments: the address its first fragment's rewritten address became. */
 struct model_frag {
 	struct hp_frag_key key;
-	struct hp_frag value;
+	__be32 addr;
 };
 
 /* A client's bucket of new flows. */
