@@ -451,19 +451,27 @@ static int apply_config(struct fuzzer *f, struct instance *in, const struct mode
 }
 
 /*
- * The flows to a target that `up` took away end, as `hairpin end-flows` ends them: its
- * packets are no longer considered, and the flows of a target no forward leads to any more
- * are never found by ingress again. (The loader does not do this today: see the fuzzer's
- * report. Without it, whether such a flow's replies are rewritten depends on whether another
- * target shares its bit in hp_config.target_bits.)
+ * The flows to a target that `up` took away end, as `hairpin end-flows` ends them, and so do
+ * the datagrams in fragments that it was sending: its packets are no longer considered, and
+ * the flows of a target no forward leads to any more are never found by ingress again. (The
+ * loader does not do this today: see the fuzzer's report. Without it, whether such a flow's
+ * replies, or the rest of such a datagram, are rewritten depends on whether another target
+ * shares its bit in hp_config.target_bits.)
  */
 static int end_flows_to(struct instance *in, __be32 target_addr)
 {
 	static struct hp_flow_key keys[HP_MAX_FLOWS];
+	static struct hp_frag_key frag_keys[HP_MAX_FRAGS];
 	int n = map_keys(in->flows_fd, sizeof(keys[0]), keys, HP_MAX_FLOWS);
 
 	for (int i = 0; i < n; i++) {
 		if (keys[i].target_addr == target_addr && bpf_map_delete_elem(in->flows_fd, &keys[i]))
+			return -errno;
+	}
+	n = map_keys(in->frags_fd, sizeof(frag_keys[0]), frag_keys, HP_MAX_FRAGS);
+	for (int i = 0; i < n; i++) {
+		if (frag_keys[i].direction == HP_DIR_EGRESS && frag_keys[i].saddr == target_addr &&
+		    bpf_map_delete_elem(in->frags_fd, &frag_keys[i]))
 			return -errno;
 	}
 	model_end_flows(&in->model, target_addr);

@@ -932,6 +932,11 @@ void model_end_flows(struct model *m, __be32 target_addr)
 		if (m->flows[i].key.target_addr == target_addr)
 			remove_flow(m, &m->flows[i]);
 	}
+	for (int i = m->n_frags - 1; i >= 0; i--) {
+		if (m->frags[i].key.direction == HP_DIR_EGRESS &&
+		    m->frags[i].key.saddr == target_addr)
+			m->frags[i] = m->frags[--m->n_frags];
+	}
 }
 
 void model_advance(struct model *m, __u64 ticks)
@@ -965,9 +970,12 @@ const char *model_reason_name(enum hp_reason reason)
 		[HP_REASON_OLD_ADDRESS] = "old_address",
 		[HP_REASON_DIRECT_CLASH] = "direct_clash",
 		[HP_REASON_NOT_ALLOWED] = "not_allowed",
+		/* Reflection's, which no scenario configures (no rule describes it yet). */
+		[HP_REASON_REFLECT_PORTS_FULL] = "reflect_ports_full",
+		[HP_REASON_NO_NEIGHBOUR] = "no_neighbour",
 	};
 
-	return reason < HP_REASONS ? names[reason] : "?";
+	return reason < HP_REASONS && names[reason] ? names[reason] : "?";
 }
 
 const char *model_event_name(enum model_event event)

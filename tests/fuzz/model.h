@@ -159,7 +159,7 @@ void model_free(struct model *m);
 void model_reset(struct model *m, const struct model_config *config, __u64 now);
 /* The configuration changed (public address, old addresses, forwards...); state stays. */
 void model_set_config(struct model *m, const struct model_config *config);
-/* `hairpin end-flows` for one target: its flows leave `flows`. */
+/* `hairpin end-flows` for one target: its flows leave `flows`, its datagrams `frags`. */
 void model_end_flows(struct model *m, __be32 target_addr);
 /* @ticks pass. */
 void model_advance(struct model *m, __u64 ticks);
