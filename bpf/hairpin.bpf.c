@@ -412,7 +412,12 @@ static __always_inline enum verdict frag_follow(void *ctx, const bool xdp,
 	__be32 saddr, daddr;
 
 	if (!frag) {
-		reason_count(HP_REASON_ORPHAN_FRAGMENT);
+		/*
+		 * On egress a miss is mostly a datagram of the target's own that no flow is
+		 * about (its first fragment was seen, and left alone): not an orphan.
+		 */
+		if (direction == HP_DIR_INGRESS)
+			reason_count(HP_REASON_ORPHAN_FRAGMENT);
 		return VERDICT_PASS;
 	}
 	saddr = frag->saddr ?: pkt->saddr;
@@ -1053,8 +1058,11 @@ static __always_inline enum verdict egress_icmp(struct __sk_buff *skb, const str
 	const struct icmp_inner *in = &pkt->inner;
 	struct hp_flow_key key = flow_key(in->saddr, in->sport, in->daddr, in->dport,
 					  in->protocol, HP_FLOW_KEY_TARGET);
-	struct hp_flow *flow = bpf_map_lookup_elem(&hp_flows, &key);
+	struct hp_flow *flow;
 
+	if (!maybe_target_addr(config, in->daddr))
+		return VERDICT_PASS;
+	flow = bpf_map_lookup_elem(&hp_flows, &key);
 	if (!flow || !flow_live(config, flow, in->protocol, bpf_jiffies64()))
 		return VERDICT_PASS;
 	/* An error from another address of this host keeps its source, as nf_nat does. */
@@ -1088,7 +1096,13 @@ static __always_inline int hairpin_egress(struct __sk_buff *skb)
 	if (!iph)
 		return TC_ACT_UNSPEC;
 	config = config_get();
-	if (!config || !maybe_target_addr(config, iph->saddr))
+	if (!config)
+		return TC_ACT_UNSPEC;
+	/*
+	 * From a target, before any hash lookup. An ICMP error may come from another address of
+	 * this host: the packet inside it, to a target, is what egress_icmp() judges it by.
+	 */
+	if (iph->protocol != IPPROTO_ICMP && !maybe_target_addr(config, iph->saddr))
 		return TC_ACT_UNSPEC;
 	/* No public address known: nothing is rewritten, the replies of old flows neither. */
 	public_addr = READ_ONCE(config->public_addr);

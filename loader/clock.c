@@ -37,6 +37,18 @@ static int run_jiffies_prog(int fd, __u32 *jiffies)
 	return 0;
 }
 
+int clock_open(void)
+{
+	int fd = load_jiffies_prog(0);
+
+	return fd < 0 ? -errno : fd;
+}
+
+int clock_read(int fd, __u32 *jiffies)
+{
+	return run_jiffies_prog(fd, jiffies);
+}
+
 int clock_jiffies(__u64 *jiffies)
 {
 	int low_fd = load_jiffies_prog(0), high_fd = load_jiffies_prog(32), err = 0;

@@ -13,6 +13,14 @@
 /* The kernel's jiffies now, as bpf_jiffies64() reads them. */
 int clock_jiffies(__u64 *jiffies);
 
+/*
+ * The low 32 bits of them, for a caller that reads the clock often and wants differences
+ * only: clock_open() loads the program once (an fd, or -errno), clock_read() runs it (0 or
+ * -errno).
+ */
+int clock_open(void);
+int clock_read(int fd, __u32 *jiffies);
+
 /* CONFIG_HZ, measured against CLOCK_MONOTONIC over about 100 ms. -errno on failure. */
 int clock_measure_hz(__u32 *hz);
 

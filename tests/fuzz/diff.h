@@ -27,7 +27,12 @@ struct diff_totals {
 	__u64 mismatches;	/* frames (or scenario end states) where something disagreed */
 	__u64 refused;		/* frames a test run refused (too short): not comparable */
 	__u64 scenarios;
+	__u64 abandoned;	/* scenarios given up when the kernel's clock ran too far ahead */
 	__u64 actions[MODEL_N_ACTIONS];	/* what the model did, over all frames */
+	__u64 events[MODEL_N_EVENTS];	/* paths of the rules the (XDP) model took */
+	__u64 reasons[HP_REASONS];	/* what the (XDP) model counted */
+	__u64 config_steps, time_steps;
+	__u64 old_pruned, old_evicted;	/* public address changes that found `old` full */
 	/* Translated frames whose input had a valid checksum of each kind (enum csum_kind). */
 	__u64 valid_through[5];
 	int classes;		/* distinct classes of mismatch */

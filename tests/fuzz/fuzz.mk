@@ -18,8 +18,9 @@
 FUZZ_SECONDS ?= 60
 FUZZ_SEED ?=
 
+# The driver reads the kernel's jiffies as the loader does (loader/clock.c).
 FUZZ_DIFF_OBJS := $(patsubst %.c,$(BUILD)/%.o,tests/fuzz/model.c tests/fuzz/gen.c \
-	tests/fuzz/csum.c tests/fuzz/diff.c tests/lib/csum.c)
+	tests/fuzz/csum.c tests/fuzz/diff.c tests/lib/csum.c loader/clock.c)
 
 .PHONY: fuzz
 .SECONDARY: $(FUZZ_DIFF_OBJS) $(BUILD)/tests/fuzz/fuzz_diff.o
@@ -30,8 +31,8 @@ $(BUILD)/fuzz-diff: $(BUILD)/tests/fuzz/fuzz_diff.o $(FUZZ_DIFF_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-# The slice in make test links the same core, and nothing of the loader: a rule of its own
-# rather than the pattern rule of the other tests.
+# The slice in make test links the same core, and of the loader only its clock: a rule of its
+# own rather than the pattern rule of the other tests.
 $(BUILD)/tests/test_diff: $(BUILD)/tests/unit/test_diff.o $(FUZZ_DIFF_OBJS) $(TEST_LIB_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)

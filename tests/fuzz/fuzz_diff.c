@@ -28,7 +28,8 @@ static void usage(FILE *out)
 		"  -n, --packets N    stop after N frames\n"
 		"  -k, --scenario N   run scenario N of the seed only\n"
 		"  -f, --features L   what scenarios use: all, or a list of vlan,frag,icmp,sources,\n"
-		"                     mutate,options,public; -name takes one away (-f -icmp)\n"
+		"                     mutate,options,public,time,admission,direct,forwards,\n"
+		"                     roaming; -name takes one away (-f -icmp)\n"
 		"  -r, --reports N    full reports per class of mismatch (default 3)\n"
 		"  -v, --verbose      every step of every scenario\n");
 }
@@ -130,14 +131,25 @@ int main(int argc, char **argv)
 	if (diff_run(&opts, &totals))
 		return 2;
 	printf("\n%llu scenarios in %.1f s, %.0f packets/s; %llu refused as too short "
-	       "(not comparable)\n",
+	       "(not comparable); %llu abandoned (clock drift)\n",
 	       (unsigned long long)totals.scenarios, totals.seconds,
 	       totals.seconds > 0 ? totals.packets / totals.seconds : 0,
-	       (unsigned long long)totals.refused);
+	       (unsigned long long)totals.refused, (unsigned long long)totals.abandoned);
 	printf("model:");
 	for (int a = 0; a < MODEL_N_ACTIONS; a++)
 		printf(" %s %llu%s", model_action_name(a), (unsigned long long)totals.actions[a],
 		       a + 1 < MODEL_N_ACTIONS ? "," : "\n");
+	printf("paths: %llu config changes (old addresses full: %llu pruned, %llu evicted), "
+	       "%llu time steps;", (unsigned long long)totals.config_steps,
+	       (unsigned long long)totals.old_pruned, (unsigned long long)totals.old_evicted,
+	       (unsigned long long)totals.time_steps);
+	for (int e = 0; e < MODEL_N_EVENTS; e++)
+		printf(" %s %llu%s", model_event_name(e), (unsigned long long)totals.events[e],
+		       e + 1 < MODEL_N_EVENTS ? "," : "\n");
+	printf("reasons:");
+	for (int r = 0; r < HP_REASONS; r++)
+		printf(" %s %llu%s", model_reason_name(r), (unsigned long long)totals.reasons[r],
+		       r + 1 < HP_REASONS ? "," : "\n");
 	printf("translated with valid checksums checked: ip %llu, l4 %llu, icmp %llu, inner-ip %llu, "
 	       "inner-l4 %llu\n", (unsigned long long)totals.valid_through[0],
 	       (unsigned long long)totals.valid_through[1],

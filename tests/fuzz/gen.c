@@ -21,8 +21,17 @@
 #define IP_DF 0x4000
 #define IP_MF 0x2000
 
+#define TCP_FIN 0x01
+#define TCP_SYN 0x02
+#define TCP_RST 0x04
+#define TCP_PSH 0x08
+#define TCP_ACK 0x10
+
 /* Documentation addresses (RFC 5737) and a private LAN. */
-static const __u32 public_pool[][4] = { { 203, 0, 113, 7 }, { 203, 0, 113, 8 } };
+static const __u32 public_pool[][4] = {
+	{ 203, 0, 113, 7 }, { 203, 0, 113, 8 }, { 203, 0, 113, 9 }, { 198, 18, 0, 1 },
+	{ 198, 18, 0, 2 }, { 198, 18, 0, 3 },
+};
 static const __u32 target_pool[][4] = {
 	{ 192, 0, 2, 1 }, { 192, 0, 2, 2 }, { 198, 51, 100, 5 }, { 10, 0, 0, 1 },
 };
@@ -48,14 +57,29 @@ static __be32 random_addr(struct rng *r)
 	return (__be32)rng_next(r);
 }
 
+/* One of the old public addresses, or the current one if there is none. */
+static __be32 old_addr(struct gen *g, const struct model_config *c)
+{
+	__be32 olds[HP_MAX_OLD_PUBLIC];
+	int n = 0;
+
+	for (int i = 0; i < HP_MAX_OLD_PUBLIC; i++) {
+		if (c->old_addrs[i])
+			olds[n++] = c->old_addrs[i];
+	}
+	return n ? olds[rng_below(&g->rng, n)] : c->public_addr;
+}
+
 /* An address seen anywhere in a scenario: mostly from the pools. */
 static __be32 any_addr(struct gen *g, const struct model_config *c)
 {
-	switch (rng_below(&g->rng, 6)) {
+	switch (rng_below(&g->rng, 7)) {
 	case 0:
 		return PICK_ADDR(&g->rng, public_pool);
 	case 1:
 		return c->public_addr;
+	case 6:
+		return old_addr(g, c);
 	case 2:
 		return PICK_ADDR(&g->rng, target_pool);
 	case 3:
@@ -82,89 +106,405 @@ static __u16 any_port(struct gen *g)
 
 /* ---- Configuration ------------------------------------------------------------------- */
 
+static bool has_target(const struct model_config *c, __be32 addr)
+{
+	for (int i = 0; i < c->n_targets; i++) {
+		if (c->targets[i] == addr)
+			return true;
+	}
+	return false;
+}
+
+static bool slot_used(const struct model_config *c, __u16 slot)
+{
+	for (int i = 0; i < c->n_forwards; i++) {
+		if (c->forwards[i].stats_index == slot)
+			return true;
+	}
+	return false;
+}
+
+static __u16 free_slot(struct gen *g, const struct model_config *c)
+{
+	struct rng *r = &g->rng;
+	__u16 slot;
+
+	do {
+		slot = rng_percent(r, 50) ? rng_below(r, 8) : rng_below(r, HP_MAX_FORWARDS);
+	} while (slot_used(c, slot));
+	return slot;
+}
+
+/* A forward of a port not forwarded yet, to one of the target pool's addresses. */
+static void new_forward(struct gen *g, const struct model_config *c, struct model_forward *f)
+{
+	struct rng *r = &g->rng;
+	__u16 port, target_port;
+	bool dup;
+
+	do {
+		memset(f, 0, sizeof(*f));
+		port = rng_percent(r, 85) ? PICK(r, public_port_pool) : any_port(g);
+		f->protocol = rng_percent(r, 50) ? IPPROTO_UDP : IPPROTO_TCP;
+		f->port = htons(port);
+		dup = false;
+		for (int j = 0; j < c->n_forwards; j++)
+			dup |= c->forwards[j].protocol == f->protocol && c->forwards[j].port == f->port;
+	} while (dup);
+	switch (rng_below(r, 5)) {
+	case 0:
+	case 1:
+		target_port = port;
+		break;
+	case 2:
+	case 3:
+		target_port = port + 1;
+		break;
+	default:
+		target_port = any_port(g);
+	}
+	/* Mostly a target already in use, so that forwards share targets. */
+	f->target_addr = c->n_forwards && rng_percent(r, 60)
+			 ? c->forwards[rng_below(r, c->n_forwards)].target_addr
+			 : PICK_ADDR(r, target_pool);
+	f->target_port = htons(target_port);
+	f->stats_index = free_slot(g, c);
+	f->roaming = (g->features & GEN_ROAMING) && rng_percent(r, 30);
+}
+
+static bool has_target_port(const struct model_config *c, __u8 protocol, __be16 port)
+{
+	for (int i = 0; i < c->n_target_ports; i++) {
+		if (c->target_ports[i].protocol == protocol && c->target_ports[i].port == port)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * `targets` and `target ports`: the forwards' target addresses and (protocol, target port)
+ * pairs; while `up` changes forwards, also those of the forwards it replaced (@keep_old: the
+ * earlier ones stay).
+ */
+static void update_targets(struct model_config *c, bool keep_old)
+{
+	if (!keep_old) {
+		c->n_targets = 0;
+		c->n_target_ports = 0;
+	}
+	for (int i = 0; i < c->n_forwards; i++) {
+		const struct model_forward *f = &c->forwards[i];
+
+		if (!has_target(c, f->target_addr) && c->n_targets < MODEL_MAX_TARGETS)
+			c->targets[c->n_targets++] = f->target_addr;
+		if (!has_target_port(c, f->protocol, f->target_port) &&
+		    c->n_target_ports < MODEL_MAX_TARGET_PORTS)
+			c->target_ports[c->n_target_ports++] =
+				(struct model_port){ f->protocol, f->target_port };
+	}
+}
+
+static void random_prefixes(struct gen *g, struct model_config *c)
+{
+	static const __u32 prefixes[][5] = {
+		{ 192, 0, 2, 0, 24 }, { 10, 0, 0, 20, 32 }, { 198, 51, 100, 0, 25 },
+		{ 0, 0, 0, 0, 0 }, { 192, 0, 2, 10, 31 }, { 192, 0, 2, 11, 32 },
+	};
+	struct rng *r = &g->rng;
+	int n = 1 + rng_below(r, 3);
+
+	c->n_prefixes = 0;
+	c->any_source = !(g->features & GEN_SOURCES) || rng_percent(r, 50);
+	if (c->any_source)
+		return;
+	for (int i = 0; i < n; i++) {
+		struct model_prefix pf;
+		__u32 mask;
+
+		if (rng_percent(r, 80)) {
+			const __u32 *p = PICK(r, prefixes);
+
+			pf = (struct model_prefix){ IPV4(p[0], p[1], p[2], p[3]), p[4] };
+		} else {
+			pf = (struct model_prefix){ any_addr(g, c), rng_below(r, 33) };
+		}
+		/* As the loader stores them: the host bits zero. */
+		mask = pf.len ? ~0U << (32 - pf.len) : 0;
+		pf.addr = htonl(ntohl(pf.addr) & mask);
+		c->prefixes[c->n_prefixes++] = pf;
+	}
+}
+
+/* Timeouts of a few ticks, so that time steps reach them; 0 now and then. */
+static void random_timeouts(struct gen *g, struct model_config *c)
+{
+	struct rng *r = &g->rng;
+
+	for (int proto = 0; proto < MODEL_PROTOS; proto++) {
+		for (int state = 0; state < 3; state++)
+			c->timeouts[proto][state] = rng_percent(r, 5) ? 0 : 1 + rng_below(r, 12);
+	}
+	c->refresh = rng_percent(r, 40) ? 0 : 1 + rng_below(r, 3);
+}
+
 void gen_config(struct gen *g, struct model_config *c)
 {
 	struct rng *r = &g->rng;
 	int n_forwards = 1 + rng_below(r, 4);
-	bool used_slot[HP_MAX_FORWARDS] = { false };
 
 	memset(c, 0, sizeof(*c));
 	c->public_addr = rng_percent(r, 8) ? 0 : PICK_ADDR(r, public_pool);
 	if (rng_percent(r, 2))
 		c->public_addr = random_addr(r);
-	/* 1-4 distinct targets, in a random order. */
-	c->n_targets = 1 + rng_below(r, HP_MAX_TARGET_ADDRS);
-	for (int i = 0; i < c->n_targets; i++) {
-		__be32 t;
-		bool dup;
+	if ((g->features & GEN_PUBLIC_CHANGES) && rng_percent(r, 30)) {
+		/* Old addresses from an earlier run, some owned by nothing. */
+		for (int i = 0; i < HP_MAX_OLD_PUBLIC; i++) {
+			__be32 a = PICK_ADDR(r, public_pool);
 
-		do {
-			t = PICK_ADDR(r, target_pool);
-			dup = false;
-			for (int j = 0; j < i; j++)
-				dup |= c->targets[j] == t;
-		} while (dup);
-		c->targets[i] = t;
+			if (rng_percent(r, 50) && a != c->public_addr)
+				c->old_addrs[i] = a;
+		}
 	}
 	while (c->n_forwards < n_forwards) {
-		struct model_forward f = { 0 };
-		__u16 port = rng_percent(r, 85) ? PICK(r, public_port_pool) : any_port(g);
-		__u16 target_port;
-		bool dup = false;
-
-		f.key.protocol = rng_percent(r, 50) ? IPPROTO_UDP : IPPROTO_TCP;
-		f.key.port = htons(port);
-		for (int j = 0; j < c->n_forwards; j++)
-			dup |= c->forwards[j].key.protocol == f.key.protocol &&
-			       c->forwards[j].key.port == f.key.port;
-		if (dup)
-			continue;
-		switch (rng_below(r, 5)) {
-		case 0:
-		case 1:
-			target_port = port;
-			break;
-		case 2:
-		case 3:
-			target_port = port + 1;
-			break;
-		default:
-			target_port = any_port(g);
-		}
-		f.value.target_addr = c->targets[rng_below(r, c->n_targets)];
-		f.value.target_port = htons(target_port);
-		do {
-			f.value.stats_index = rng_percent(r, 50) ? rng_below(r, 8)
-								 : rng_below(r, HP_MAX_FORWARDS);
-		} while (used_slot[f.value.stats_index]);
-		used_slot[f.value.stats_index] = true;
-		c->forwards[c->n_forwards++] = f;
+		new_forward(g, c, &c->forwards[c->n_forwards]);
+		c->n_forwards++;
 	}
-	c->any_source = !(g->features & GEN_SOURCES) || rng_percent(r, 50);
-	if (!c->any_source) {
-		static const __u32 prefixes[][5] = {
-			{ 192, 0, 2, 0, 24 }, { 10, 0, 0, 20, 32 }, { 198, 51, 100, 0, 25 },
-			{ 0, 0, 0, 0, 0 }, { 192, 0, 2, 10, 31 }, { 192, 0, 2, 11, 32 },
-		};
-		int n = 1 + rng_below(r, 3);
+	update_targets(c, false);
+	random_prefixes(g, c);
+	random_timeouts(g, c);
+	if ((g->features & GEN_ADMISSION) && rng_percent(r, 60)) {
+		c->admission = true;
+		c->burst = 1 + rng_below(r, 4);
+		c->rate = rng_percent(r, 30) ? 0 : 1 + rng_below(r, GEN_MAX_RATE);
+	}
+	c->ingress_overlap = (g->features & GEN_DIRECT) && rng_percent(r, 20);
+	/* Now and then a scenario of many changes, where the old addresses fill up. */
+	g->config_percent = rng_percent(r, 20) ? 12 : 2;
+}
 
-		for (int i = 0; i < n; i++) {
-			struct model_prefix pf;
-			__u32 mask;
+/* ---- Configuration changes ------------------------------------------------------------ */
 
-			if (rng_percent(r, 80)) {
-				const __u32 *p = PICK(r, prefixes);
+static bool owned_by_live_flow(const struct model *m, __be32 addr)
+{
+	for (int i = 0; i < m->n_flows; i++) {
+		if (m->flows[i].value.public_addr == addr && model_flow_live(m, &m->flows[i]))
+			return true;
+	}
+	return false;
+}
 
-				pf = (struct model_prefix){ IPV4(p[0], p[1], p[2], p[3]), p[4] };
-			} else {
-				pf = (struct model_prefix){ any_addr(g, c), rng_below(r, 33) };
+/* The idle time of the most recently seen live flow that owns @addr; ~0 for none. */
+static __u64 freshest_owner_idle(const struct model *m, __be32 addr)
+{
+	__u64 idle = ~0ULL;
+
+	for (int i = 0; i < m->n_flows; i++) {
+		const struct model_flow *f = &m->flows[i];
+
+		if (f->value.public_addr == addr && model_flow_live(m, f) &&
+		    model_flow_idle(m, f) < idle)
+			idle = model_flow_idle(m, f);
+	}
+	return idle;
+}
+
+/* The old addresses that no live flow owns leave. */
+static void prune_old(const struct model *m, struct model_config *c)
+{
+	for (int i = 0; i < HP_MAX_OLD_PUBLIC; i++) {
+		if (c->old_addrs[i] && !owned_by_live_flow(m, c->old_addrs[i]))
+			c->old_addrs[i] = 0;
+	}
+}
+
+/*
+ * A new public address, as the loader's flows_set_public() sets it: the address it replaces
+ * joins the old ones (into a free slot; with none free, the old addresses no live flow owns
+ * leave first, then the one whose flows were seen least recently), the new one leaves them,
+ * and then so do the old ones that no live flow owns (the one just retired too).
+ */
+static void set_public(struct gen *g, struct model_config *c, __be32 addr)
+{
+	const struct model *m = g->model;
+	__be32 current = c->public_addr;
+	bool kept = !current;
+	int slot = -1;
+
+	if (addr == current)
+		return;
+	for (int i = 0; i < HP_MAX_OLD_PUBLIC; i++)
+		kept |= c->old_addrs[i] == current;
+	if (!kept) {
+		for (int i = 0; i < HP_MAX_OLD_PUBLIC && slot < 0; i++) {
+			if (!c->old_addrs[i])
+				slot = i;
+		}
+		if (slot < 0) {
+			prune_old(m, c);
+			for (int i = 0; i < HP_MAX_OLD_PUBLIC && slot < 0; i++) {
+				if (!c->old_addrs[i])
+					slot = i;
 			}
-			/* As the loader stores them: the host bits zero. */
-			mask = pf.len ? ~0U << (32 - pf.len) : 0;
-			pf.addr = htonl(ntohl(pf.addr) & mask);
-			c->prefixes[c->n_prefixes++] = pf;
+			g->old_pruned += slot >= 0;
+			g->old_evicted += slot < 0;
+		}
+		if (slot < 0) {
+			__u64 stalest = 0;
+
+			for (int i = 0; i < HP_MAX_OLD_PUBLIC; i++) {
+				__u64 idle = freshest_owner_idle(m, c->old_addrs[i]);
+
+				if (idle >= stalest) {
+					stalest = idle;
+					slot = i;
+				}
+			}
+		}
+		c->old_addrs[slot] = current;
+	}
+	c->public_addr = addr;
+	for (int i = 0; addr && i < HP_MAX_OLD_PUBLIC; i++) {
+		if (c->old_addrs[i] == addr)
+			c->old_addrs[i] = 0;
+	}
+	prune_old(m, c);
+}
+
+static const char *addr_text(__be32 addr)
+{
+	static char bufs[4][INET_ADDRSTRLEN];
+	static int next;
+	char *buf = bufs[next++ % 4];
+
+	return inet_ntop(AF_INET, &addr, buf, INET_ADDRSTRLEN);
+}
+
+static void change_public(struct gen *g, struct model_config *c)
+{
+	struct rng *r = &g->rng;
+	__be32 addr;
+	int i;
+
+	switch (rng_below(r, 10)) {
+	case 0:
+		/* The config words written directly: an old address goes, or one comes. */
+		i = rng_below(r, HP_MAX_OLD_PUBLIC);
+		addr = rng_percent(r, 50) ? 0 : PICK_ADDR(r, public_pool);
+		if (addr != c->public_addr)
+			c->old_addrs[i] = addr;
+		snprintf(g->what, sizeof(g->what), "old address %d := %s", i, addr_text(addr));
+		return;
+	case 1:
+		addr = 0;
+		break;
+	default:
+		/* Back to an old one now and then: the flows that own it are current again. */
+		addr = rng_percent(r, 30) ? old_addr(g, c) : PICK_ADDR(r, public_pool);
+	}
+	set_public(g, c, addr);
+	snprintf(g->what, sizeof(g->what), "public address := %s", addr_text(addr));
+}
+
+/* A forward changes (`up` with a new configuration), comes or goes. */
+static void change_forward(struct gen *g, struct model_config *c)
+{
+	struct rng *r = &g->rng;
+	int i = rng_below(r, c->n_forwards);
+	struct model_forward *f = &c->forwards[i];
+	struct model_forward before = *f;
+	const char *what;
+
+	switch (rng_below(r, 7)) {
+	case 0:
+		f->stats_index = free_slot(g, c);
+		what = "slot";
+		break;
+	case 1:
+		f->roaming = !f->roaming && (g->features & GEN_ROAMING);
+		what = "roaming";
+		break;
+	case 2:
+		f->target_addr = PICK_ADDR(r, target_pool);
+		what = "target address";
+		break;
+	case 3:
+		f->target_port = htons(any_port(g));
+		what = "target port";
+		break;
+	case 4:
+		if (c->n_forwards > 1) {
+			*f = c->forwards[--c->n_forwards];
+			f = &before;
+			what = "removed";
+			break;
+		}
+		/* fall through */
+	default:
+		if (c->n_forwards < MODEL_MAX_FORWARDS) {
+			f = &c->forwards[c->n_forwards];
+			new_forward(g, c, f);
+			c->n_forwards++;
+			what = "added";
+		} else {
+			what = "none";
 		}
 	}
+	update_targets(c, rng_percent(r, 30));
+	snprintf(g->what, sizeof(g->what), "forward %s/%u %s", f->protocol == IPPROTO_UDP ? "udp"
+		 : "tcp", ntohs(f->port), what);
+}
+
+static enum gen_step_kind change_config(struct gen *g, struct model_config *c)
+{
+	struct rng *r = &g->rng;
+	__u32 what = rng_below(r, 100);
+
+	if (what < 55 && (g->features & GEN_PUBLIC_CHANGES)) {
+		change_public(g, c);
+	} else if (what < 85 && (g->features & GEN_FORWARD_CHANGES)) {
+		change_forward(g, c);
+	} else if (what < 93 && (g->features & GEN_SOURCES)) {
+		random_prefixes(g, c);
+		snprintf(g->what, sizeof(g->what), "AllowedSources: %s",
+			 c->any_source ? "any" : "prefixes");
+	} else if (g->features & GEN_DIRECT) {
+		c->ingress_overlap = !c->ingress_overlap;
+		snprintf(g->what, sizeof(g->what), "ingress_overlap := %d", c->ingress_overlap);
+	} else {
+		snprintf(g->what, sizeof(g->what), "nothing");
+	}
+	return STEP_CONFIG;
+}
+
+/*
+ * Ticks that pass: mostly to just before or just after a flow's timeout or its refresh time,
+ * where the comparisons are; sometimes a few ticks, or long enough for everything to expire.
+ */
+static enum gen_step_kind pass_time(struct gen *g, __u64 *ticks)
+{
+	const struct model *m = g->model;
+	struct rng *r = &g->rng;
+	__u64 t = 1 + rng_below(r, 3);
+	const char *why = "a while";
+
+	if (m->n_flows && rng_percent(r, 70)) {
+		const struct model_flow *f = &m->flows[rng_below(r, m->n_flows)];
+		__u64 idle = model_flow_idle(m, f);
+		__u64 limit = rng_percent(r, 75) ? model_flow_timeout(m, f) : m->config.refresh;
+
+		/* To exactly the limit, or one past it. */
+		limit += rng_percent(r, 50);
+		if (limit > idle) {
+			t = limit - idle;
+			why = "to a flow's limit";
+		}
+	} else if (rng_percent(r, 20)) {
+		t = 14 + rng_below(r, 10);
+		why = "everything expires";
+	}
+	*ticks = t;
+	snprintf(g->what, sizeof(g->what), "%llu ticks pass (%s)", (unsigned long long)t, why);
+	return STEP_TIME;
 }
 
 /* ---- Building frames ----------------------------------------------------------------- */
@@ -235,6 +575,7 @@ struct dgram {
 	__u8 tos, ttl;
 	__u8 ip_opt_len;	/* a multiple of 4, at most 40 */
 	__u8 tcp_opt_len;	/* a multiple of 4, at most 40 */
+	__u8 tcp_flags;
 	__u16 payload_len;
 	bool udp_no_check;
 };
@@ -342,9 +683,7 @@ static __u32 put_dgram(struct gen *g, struct pkt *p, __u32 off, const struct dgr
 		l4_len = thlen + d->payload_len;
 		random_bytes(&g->rng, l4 + 4, 8);	/* seq, ack_seq */
 		l4[12] = thlen / 4 << 4;
-		l4[13] = 0x18;				/* PSH, ACK */
-		if (rng_percent(&g->rng, 20))
-			l4[13] = rng_next(&g->rng);
+		l4[13] = d->tcp_flags;
 		put16(l4 + 14, rng_below(&g->rng, 65536));
 		put16(l4 + 16, 0);
 		put16(l4 + 18, 0);
@@ -380,6 +719,28 @@ static void random_dgram(struct gen *g, struct dgram *d, __u8 protocol)
 		d->tcp_opt_len = 4 * (1 + rng_below(r, 10));
 	d->payload_len = rng_percent(r, 15) ? 0 : rng_below(r, rng_percent(r, 80) ? 64 : 400);
 	d->udp_no_check = rng_percent(r, 10);
+	d->tcp_flags = TCP_PSH | TCP_ACK;
+}
+
+/*
+ * TCP flags of a client's packet (@reply false) or a target's: what moves a flow's state
+ * (SYN, FIN, RST) often, any byte now and then.
+ */
+static __u8 tcp_flags(struct gen *g, bool reply)
+{
+	static const __u8 client[] = {
+		TCP_SYN, TCP_SYN, TCP_ACK, TCP_PSH | TCP_ACK, TCP_PSH | TCP_ACK, TCP_FIN | TCP_ACK,
+		TCP_RST, TCP_RST | TCP_ACK, TCP_SYN | TCP_ACK, TCP_FIN, TCP_SYN | TCP_FIN,
+	};
+	static const __u8 target[] = {
+		TCP_SYN | TCP_ACK, TCP_SYN | TCP_ACK, TCP_ACK, TCP_PSH | TCP_ACK, TCP_PSH | TCP_ACK,
+		TCP_FIN | TCP_ACK, TCP_RST, TCP_RST | TCP_ACK, TCP_SYN,
+	};
+	struct rng *r = &g->rng;
+
+	if (rng_percent(r, 10))
+		return rng_next(r);
+	return reply ? PICK(r, target) : PICK(r, client);
 }
 
 /* Ethernet padding after the datagram: up to 60 bytes, or more, never counted by tot_len. */
@@ -420,6 +781,24 @@ static const char *proto_name(__u8 protocol)
 	return protocol == IPPROTO_UDP ? "udp" : protocol == IPPROTO_TCP ? "tcp" : "?";
 }
 
+/* "tcp 192.0.2.10:40000 -> 203.0.113.7:443 [SYN,ACK] ": who a datagram is between. */
+static void describe_ends(struct pkt *p, const struct dgram *d)
+{
+	static const char *const flags[8] = { "FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE",
+					       "CWR" };
+
+	describe(p, "%s %s:%u -> ", proto_name(d->protocol), addr_text(d->saddr), ntohs(d->sport));
+	describe(p, "%s:%u ", addr_text(d->daddr), ntohs(d->dport));
+	if (d->protocol != IPPROTO_TCP)
+		return;
+	describe(p, "[");
+	for (int i = 0, n = 0; i < 8; i++) {
+		if (d->tcp_flags & (1 << i))
+			describe(p, "%s%s", n++ ? "," : "", flags[i]);
+	}
+	describe(p, "] ");
+}
+
 static void start_pkt(struct pkt *p, enum pkt_dir dir)
 {
 	p->dir = dir;
@@ -438,8 +817,8 @@ static void l4_frame(struct gen *g, struct pkt *p, const struct dgram *d)
 	__u32 l3 = put_eth(g, p, tags, 0x0800);
 
 	p->len = l3 + put_dgram(g, p, l3, d, 0);
-	describe(p, "%s %s%s%s", proto_name(d->protocol),
-		 d->ip_opt_len ? "ip-options " : "", d->udp_no_check ? "no-check " : "",
+	describe_ends(p, d);
+	describe(p, "%s%s%s", d->ip_opt_len ? "ip-options " : "", d->udp_no_check ? "no-check " : "",
 		 tags ? (tags == 1 ? "1-tag " : tags == 2 ? "2-tags " : "3-tags ") : "");
 	maybe_pad(g, p);
 }
@@ -518,8 +897,8 @@ static void fragment_train(struct gen *g, enum pkt_dir dir, struct dgram *d)
 					add_field(p, l3 + fl.off, fl.len, fl.kind, fl.name);
 			}
 		}
-		describe(p, "%s fragment %u/%u (offset %u, %u bytes)%s%s%s", proto_name(d->protocol),
-			 i + 1, n_cuts, start, end - start, shuffled ? " shuffled" : "",
+		describe_ends(p, d);
+		describe(p, "fragment %u/%u (offset %u, %u bytes)%s%s%s", i + 1, n_cuts, start, end - start, shuffled ? " shuffled" : "",
 			 d->ip_opt_len ? " ip-options" : "", tags ? " tagged" : "");
 		maybe_pad(g, p);
 	}
@@ -533,32 +912,72 @@ static const struct model_flow *pick_flow(struct gen *g)
 	return &g->model->flows[rng_below(&g->rng, g->model->n_flows)];
 }
 
-/* A client's packet to the public address, mostly on a forwarded port. */
+/* The destination of a client's packet: the public address mostly, else an old one. */
+static __be32 public_dest(struct gen *g, const struct model_config *c)
+{
+	struct rng *r = &g->rng;
+
+	if (rng_percent(r, 80) && c->public_addr)
+		return c->public_addr;
+	return rng_percent(r, 60) ? old_addr(g, c) : any_addr(g, c);
+}
+
+/*
+ * A client's packet: to the public address on a forwarded port mostly; another of a tracked
+ * flow, to the address it owns or to the current one; a client spraying new flows; or a
+ * "direct" packet, to a target's own address from a flow's ports.
+ */
 static void ingress_dgram(struct gen *g, const struct model_config *c, struct dgram *d)
 {
 	struct rng *r = &g->rng;
-	const struct model_flow *flow = rng_percent(r, 30) ? pick_flow(g) : NULL;
+	const struct model_flow *flow = rng_percent(r, 35) ? pick_flow(g) : NULL;
+	__u32 how = rng_below(r, 100);
 
-	if (flow) {
-		/* Another packet of a tracked flow. */
+	if (g->spray_left) {
+		const struct model_forward *f = &c->forwards[rng_below(r, c->n_forwards)];
+
+		g->spray_left--;
+		random_dgram(g, d, f->protocol);
+		d->saddr = g->spray_client;
+		d->sport = htons(1024 + rng_below(r, 64));
+		d->dport = f->port;
+		d->daddr = public_dest(g, c);
+	} else if (flow && (g->features & GEN_DIRECT) && how < 20) {
+		/* To the target itself, from the flow's ports. */
+		random_dgram(g, d, flow->key.protocol);
+		d->saddr = flow->key.client_addr;
+		d->sport = flow->key.client_port;
+		d->daddr = flow->key.target_addr;
+		d->dport = flow->key.target_port;
+		if (rng_percent(r, 10))
+			d->dport = htons(any_port(g));
+	} else if (flow) {
+		/* Another packet of a tracked flow, to what it owns mostly. */
 		random_dgram(g, d, flow->key.protocol);
 		d->saddr = flow->key.client_addr;
 		d->sport = flow->key.client_port;
 		d->dport = flow->value.public_port;
-	} else if (rng_percent(r, 75)) {
-		const struct model_forward *f = &c->forwards[rng_below(r, c->n_forwards)];
-
-		random_dgram(g, d, f->key.protocol);
-		d->dport = f->key.port;
+		d->daddr = how < 75 ? flow->value.public_addr : public_dest(g, c);
 	} else {
-		random_dgram(g, d, rng_percent(r, 50) ? IPPROTO_UDP : IPPROTO_TCP);
-		d->dport = htons(any_port(g));
-	}
-	if (!flow) {
+		if (how < 75) {
+			const struct model_forward *f = &c->forwards[rng_below(r, c->n_forwards)];
+
+			random_dgram(g, d, f->protocol);
+			d->dport = f->port;
+		} else {
+			random_dgram(g, d, rng_percent(r, 50) ? IPPROTO_UDP : IPPROTO_TCP);
+			d->dport = htons(any_port(g));
+		}
 		d->saddr = rng_percent(r, 85) ? PICK_ADDR(r, client_pool) : any_addr(g, c);
 		d->sport = htons(rng_percent(r, 80) ? PICK(r, client_port_pool) : any_port(g));
+		d->daddr = public_dest(g, c);
+		if ((g->features & GEN_ADMISSION) && rng_percent(r, 3)) {
+			g->spray_client = d->saddr;
+			g->spray_left = 3 + rng_below(r, 12);
+		}
 	}
-	d->daddr = rng_percent(r, 85) && c->public_addr ? c->public_addr : any_addr(g, c);
+	if (d->protocol == IPPROTO_TCP)
+		d->tcp_flags = tcp_flags(g, false);
 }
 
 /* The target's packet to a client: a reply of a tracked flow mostly. */
@@ -592,13 +1011,16 @@ static void egress_dgram(struct gen *g, const struct model_config *c, struct dgr
 				d->protocol ^= IPPROTO_UDP ^ IPPROTO_TCP;
 			}
 		}
-		return;
+	} else {
+		random_dgram(g, d, rng_percent(r, 50) ? IPPROTO_UDP : IPPROTO_TCP);
+		d->saddr = rng_percent(r, 70) ? c->targets[rng_below(r, c->n_targets)]
+					      : any_addr(g, c);
+		d->daddr = rng_percent(r, 80) ? PICK_ADDR(r, client_pool) : any_addr(g, c);
+		d->sport = htons(any_port(g));
+		d->dport = htons(rng_percent(r, 70) ? PICK(r, client_port_pool) : any_port(g));
 	}
-	random_dgram(g, d, rng_percent(r, 50) ? IPPROTO_UDP : IPPROTO_TCP);
-	d->saddr = rng_percent(r, 70) ? c->targets[rng_below(r, c->n_targets)] : any_addr(g, c);
-	d->daddr = rng_percent(r, 80) ? PICK_ADDR(r, client_pool) : any_addr(g, c);
-	d->sport = htons(any_port(g));
-	d->dport = htons(rng_percent(r, 70) ? PICK(r, client_port_pool) : any_port(g));
+	if (d->protocol == IPPROTO_TCP)
+		d->tcp_flags = tcp_flags(g, true);
 }
 
 static const char *const icmp_names[4] = { "icmp.type", "icmp.code", "icmp.check", "icmp.rest" };
@@ -693,28 +1115,30 @@ static void ingress_icmp(struct gen *g, const struct model_config *c, struct pkt
 	struct rng *r = &g->rng;
 	const struct model_flow *flow = rng_percent(r, 75) ? pick_flow(g) : NULL;
 	struct dgram inner;
-	__be32 from;
+	__be32 from, to;
 
 	if (flow) {
+		/* About a reply, from where it left mostly: the owned address or `public`. */
 		random_dgram(g, &inner, flow->key.protocol);
-		inner.saddr = flow->value.public_addr;
+		inner.saddr = rng_percent(r, 80) ? model_flow_reply_addr(g->model, flow)
+						 : flow->value.public_addr;
 		inner.sport = flow->value.public_port;
 		inner.daddr = flow->key.client_addr;
 		inner.dport = flow->key.client_port;
 		from = rng_percent(r, 70) ? flow->key.client_addr : PICK_ADDR(r, client_pool);
+		to = rng_percent(r, 70) ? inner.saddr : public_dest(g, c);
 	} else {
 		const struct model_forward *f = &c->forwards[rng_below(r, c->n_forwards)];
 
-		random_dgram(g, &inner, rng_percent(r, 80) ? f->key.protocol : IPPROTO_UDP);
-		inner.saddr = rng_percent(r, 80) ? c->public_addr : any_addr(g, c);
-		inner.sport = rng_percent(r, 80) ? f->key.port : htons(any_port(g));
+		random_dgram(g, &inner, rng_percent(r, 80) ? f->protocol : IPPROTO_UDP);
+		inner.saddr = rng_percent(r, 80) ? public_dest(g, c) : any_addr(g, c);
+		inner.sport = rng_percent(r, 80) ? f->port : htons(any_port(g));
 		inner.daddr = PICK_ADDR(r, client_pool);
 		inner.dport = htons(PICK(r, client_port_pool));
 		from = inner.daddr;
+		to = public_dest(g, c);
 	}
-	icmp_error_frame(g, p, from,
-			 rng_percent(r, 90) && c->public_addr ? c->public_addr : any_addr(g, c),
-			 &inner);
+	icmp_error_frame(g, p, from, to, &inner);
 }
 
 /* The target (or the host, from another address) reports an error about a client's packet. */
@@ -932,8 +1356,8 @@ static void mutate(struct gen *g, const struct model_config *c, struct pkt *p)
 
 /* ---- Steps --------------------------------------------------------------------------- */
 
-enum gen_step_kind gen_step(struct gen *g, const struct model_config *c, struct pkt *p,
-			    __be32 *public_addr)
+enum gen_step_kind gen_step(struct gen *g, struct model_config *c, struct pkt *p,
+			    __u64 *ticks)
 {
 	struct rng *r = &g->rng;
 	struct dgram d;
@@ -949,16 +1373,11 @@ enum gen_step_kind gen_step(struct gen *g, const struct model_config *c, struct 
 			return STEP_PACKET;
 		}
 	}
-	if ((g->features & GEN_PUBLIC_CHANGES) && rng_percent(r, 1)) {
-		switch (rng_below(r, 3)) {
-		case 0:
-			*public_addr = 0;
-			break;
-		default:
-			*public_addr = PICK_ADDR(r, public_pool);
-		}
-		return STEP_SET_PUBLIC;
-	}
+	if ((g->features & GEN_TIME) && rng_percent(r, 4))
+		return pass_time(g, ticks);
+	if ((g->features & (GEN_PUBLIC_CHANGES | GEN_FORWARD_CHANGES | GEN_SOURCES | GEN_DIRECT)) &&
+	    rng_percent(r, g->config_percent))
+		return change_config(g, c);
 	kind = rng_below(r, 100);
 	if (!(g->features & GEN_FRAGMENTS) && kind >= 55 && kind < 70)
 		kind = rng_below(r, 55);
@@ -1029,6 +1448,8 @@ int gen_parse_features(const char *text, unsigned int *features)
 		{ "vlan", GEN_VLAN }, { "frag", GEN_FRAGMENTS }, { "icmp", GEN_ICMP },
 		{ "sources", GEN_SOURCES }, { "mutate", GEN_MUTATIONS },
 		{ "options", GEN_IP_OPTIONS }, { "public", GEN_PUBLIC_CHANGES },
+		{ "time", GEN_TIME }, { "admission", GEN_ADMISSION }, { "direct", GEN_DIRECT },
+		{ "forwards", GEN_FORWARD_CHANGES }, { "roaming", GEN_ROAMING },
 		{ "all", GEN_ALL },
 	};
 	char buf[256], *tok, *save;

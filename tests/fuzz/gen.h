@@ -81,36 +81,52 @@ enum gen_feature {
 	GEN_VLAN = 1 << 0,
 	GEN_FRAGMENTS = 1 << 1,
 	GEN_ICMP = 1 << 2,
-	GEN_SOURCES = 1 << 3,	/* AllowedSources */
+	GEN_SOURCES = 1 << 3,	/* AllowedSources, and changes to it */
 	GEN_MUTATIONS = 1 << 4,
 	GEN_IP_OPTIONS = 1 << 5,
-	GEN_PUBLIC_CHANGES = 1 << 6,
-	GEN_ALL = (1 << 7) - 1,
+	GEN_PUBLIC_CHANGES = 1 << 6,	/* and old addresses */
+	GEN_TIME = 1 << 7,	/* time passes: flows expire, buckets refill */
+	GEN_ADMISSION = 1 << 8,	/* a bucket of new flows per client */
+	GEN_DIRECT = 1 << 9,	/* clients talk to a target's own address */
+	GEN_FORWARD_CHANGES = 1 << 10,	/* forwards change under live flows */
+	GEN_ROAMING = 1 << 11,	/* forwards marked roaming */
+	GEN_ALL = (1 << 12) - 1,
 };
 
 #define GEN_QUEUE_MAX 8
+/* The most new flows a tick that a bucket is refilled with (diff.c's time scale needs a bound). */
+#define GEN_MAX_RATE 3
 
 struct gen {
 	struct rng rng;
 	unsigned int features;
-	const struct model *model;	/* read only: the flows to build replies for */
+	const struct model *model;	/* read only: the flows to build packets for */
 	struct pkt queue[GEN_QUEUE_MAX];	/* the rest of a datagram in fragments */
 	int n_queue;
+	/* How often (percent of steps) the configuration changes in this scenario. */
+	__u32 config_percent;
+	/* A client spraying new flows: its address, and how many more packets. */
+	__be32 spray_client;
+	int spray_left;
+	char what[160];		/* what the last STEP_CONFIG or STEP_TIME did */
+	/* A new public address found the old ones full: some were pruned, or the stalest went. */
+	__u64 old_pruned, old_evicted;
 };
 
 enum gen_step_kind {
 	STEP_PACKET,
-	STEP_SET_PUBLIC,
+	STEP_CONFIG,	/* the configuration changed */
+	STEP_TIME,	/* ticks passed */
 };
 
 /* A scenario's configuration. */
 void gen_config(struct gen *g, struct model_config *config);
 /*
- * The next step of a scenario: a frame in @pkt, or a new public address in @public_addr.
- * @config is the running configuration (the public address changes).
+ * The next step of a scenario: a frame in @pkt, a change to @config (the running
+ * configuration, changed in place, as the loader would change it), or @ticks that pass.
  */
-enum gen_step_kind gen_step(struct gen *g, const struct model_config *config, struct pkt *pkt,
-			    __be32 *public_addr);
+enum gen_step_kind gen_step(struct gen *g, struct model_config *config, struct pkt *pkt,
+			    __u64 *ticks);
 
 /* Parse "vlan,frag,..." (or "all", or "-icmp" to take one away) into a mask; -1 if bad. */
 int gen_parse_features(const char *text, unsigned int *features);

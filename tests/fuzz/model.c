@@ -26,6 +26,11 @@
 #define TCP_HLEN 20
 #define ICMP_HLEN 8
 
+#define TCP_FIN 0x01
+#define TCP_SYN 0x02
+#define TCP_RST 0x04
+#define TCP_ACK 0x10
+
 /* Offsets inside the headers. */
 #define IPH_TOT_LEN 2
 #define IPH_ID 4
@@ -37,6 +42,7 @@
 #define L4_SOURCE 0
 #define L4_DEST 2
 #define UDP_CHECK 6
+#define TCP_FLAGS 13
 #define TCP_CHECK 16
 #define ICMP_CHECK 2
 
@@ -165,6 +171,7 @@ struct parsed {
 	__u8 protocol;
 	bool first_fragment;
 	__u8 *l4;		/* UDP/TCP header, FRAME_L4 */
+	__u8 tcp_flags;		/* FRAME_L4 TCP: byte 13 of its header (FIN, SYN, RST, ACK...) */
 	/* FRAME_ICMP_ERROR */
 	__u8 *icmp;
 	__u8 *inner_ip;
@@ -243,6 +250,8 @@ static bool parse(__u8 *frame, __u32 len, struct parsed *p)
 		p->l4 = ip + p->ip_len;
 		if (!inside(frame, len, ip, p->tot_len, p->l4, l4_header_len(p->protocol)))
 			return false;
+		if (p->protocol == IPPROTO_TCP)
+			p->tcp_flags = p->l4[TCP_FLAGS];
 		p->kind = FRAME_L4;
 		return true;
 	}
@@ -276,7 +285,7 @@ static bool parse(__u8 *frame, __u32 len, struct parsed *p)
 	return true;
 }
 
-/* ---- State --------------------------------------------------------------------------- */
+/* ---- Configuration ------------------------------------------------------------------- */
 
 static const struct model_forward *find_forward(const struct model *m, __u8 protocol,
 						__be16 port)
@@ -284,7 +293,7 @@ static const struct model_forward *find_forward(const struct model *m, __u8 prot
 	for (int i = 0; i < m->config.n_forwards; i++) {
 		const struct model_forward *f = &m->config.forwards[i];
 
-		if (f->key.protocol == protocol && f->key.port == port)
+		if (f->protocol == protocol && f->port == port)
 			return f;
 	}
 	return NULL;
@@ -315,6 +324,43 @@ static bool is_target(const struct model *m, __be32 addr)
 	return false;
 }
 
+static bool is_target_port(const struct model *m, __u8 protocol, __be16 port)
+{
+	for (int i = 0; i < m->config.n_target_ports; i++) {
+		if (m->config.target_ports[i].protocol == protocol &&
+		    m->config.target_ports[i].port == port)
+			return true;
+	}
+	return false;
+}
+
+static bool is_old(const struct model *m, __be32 addr)
+{
+	for (int i = 0; i < HP_MAX_OLD_PUBLIC; i++) {
+		if (m->config.old_addrs[i] && m->config.old_addrs[i] == addr)
+			return true;
+	}
+	return false;
+}
+
+/* ---- State --------------------------------------------------------------------------- */
+
+/* Grow @*array of @size-byte entries to hold one more. */
+static void reserve(void **array, int n, int *cap, size_t size)
+{
+	void *bigger;
+	int new_cap;
+
+	if (n < *cap)
+		return;
+	new_cap = *cap ? *cap * 2 : 256;
+	bigger = realloc(*array, new_cap * size);
+	if (!bigger)
+		abort();
+	*array = bigger;
+	*cap = new_cap;
+}
+
 const struct model_flow *model_find_flow(const struct model *m, const struct hp_flow_key *key)
 {
 	for (int i = 0; i < m->n_flows; i++) {
@@ -322,6 +368,11 @@ const struct model_flow *model_find_flow(const struct model *m, const struct hp_
 			return &m->flows[i];
 	}
 	return NULL;
+}
+
+static struct model_flow *find_flow(struct model *m, const struct hp_flow_key *key)
+{
+	return (struct model_flow *)model_find_flow(m, key);
 }
 
 const struct model_frag *model_find_frag(const struct model *m, const struct hp_frag_key *key)
@@ -333,34 +384,31 @@ const struct model_frag *model_find_frag(const struct model *m, const struct hp_
 	return NULL;
 }
 
-/* Grow @*array of @size-byte entries to hold one more; false when out of memory. */
-static bool reserve(void **array, int n, int *cap, size_t size)
+const struct model_bucket *model_find_bucket(const struct model *m, __be32 client)
 {
-	void *bigger;
-	int new_cap;
-
-	if (n < *cap)
-		return true;
-	new_cap = *cap ? *cap * 2 : 256;
-	bigger = realloc(*array, new_cap * size);
-	if (!bigger)
-		return false;
-	*array = bigger;
-	*cap = new_cap;
-	return true;
+	for (int i = 0; i < m->n_buckets; i++) {
+		if (m->buckets[i].client == client)
+			return &m->buckets[i];
+	}
+	return NULL;
 }
 
 static void put_flow(struct model *m, const struct hp_flow_key *key, const struct hp_flow *value)
 {
-	struct model_flow *f = (struct model_flow *)model_find_flow(m, key);
+	struct model_flow *f = find_flow(m, key);
 
 	if (!f) {
-		if (!reserve((void **)&m->flows, m->n_flows, &m->cap_flows, sizeof(*m->flows)))
-			abort();
+		reserve((void **)&m->flows, m->n_flows, &m->cap_flows, sizeof(*m->flows));
 		f = &m->flows[m->n_flows++];
 		f->key = *key;
 	}
 	f->value = *value;
+}
+
+/* The flow ends: it leaves `flows`. */
+static void remove_flow(struct model *m, struct model_flow *f)
+{
+	*f = m->flows[--m->n_flows];
 }
 
 static void put_frag(struct model *m, const struct hp_frag_key *key, __be32 addr)
@@ -368,12 +416,11 @@ static void put_frag(struct model *m, const struct hp_frag_key *key, __be32 addr
 	struct model_frag *f = (struct model_frag *)model_find_frag(m, key);
 
 	if (!f) {
-		if (!reserve((void **)&m->frags, m->n_frags, &m->cap_frags, sizeof(*m->frags)))
-			abort();
+		reserve((void **)&m->frags, m->n_frags, &m->cap_frags, sizeof(*m->frags));
 		f = &m->frags[m->n_frags++];
 		f->key = *key;
 	}
-	f->value = (struct hp_frag){ .addr = addr };
+	f->addr = addr;
 }
 
 static struct hp_stats *stats_slot(struct model *m, __u32 index)
@@ -382,8 +429,8 @@ static struct hp_stats *stats_slot(struct model *m, __u32 index)
 		if (m->stats[i].index == index)
 			return &m->stats[i].stats;
 	}
-	if (m->n_stats == (int)(sizeof(m->stats) / sizeof(m->stats[0])))
-		abort();	/* more slots than a scenario's forwards can use */
+	if (m->n_stats == HP_MAX_FORWARDS)
+		abort();
 	m->stats[m->n_stats] = (struct model_stats){ .index = index };
 	return &m->stats[m->n_stats++].stats;
 }
@@ -406,6 +453,110 @@ static struct hp_frag_key frag_key(const struct parsed *p, enum hp_direction dir
 		.protocol = p->protocol,
 		.direction = direction,
 	};
+}
+
+/* ---- Flows ("Flows") ------------------------------------------------------------------ */
+
+__u32 model_flow_timeout(const struct model *m, const struct model_flow *flow)
+{
+	enum model_proto proto = flow->key.protocol == IPPROTO_TCP ? MODEL_TCP : MODEL_UDP;
+
+	return flow->value.state <= HP_FLOW_CLOSING ? m->config.timeouts[proto][flow->value.state]
+						     : 0;
+}
+
+__u64 model_flow_idle(const struct model *m, const struct model_flow *flow)
+{
+	return m->now - flow->value.last_seen;
+}
+
+/* "Live": idle for no longer than its timeout. */
+bool model_flow_live(const struct model *m, const struct model_flow *flow)
+{
+	return model_flow_idle(m, flow) <= model_flow_timeout(m, flow);
+}
+
+/* The flow of @key if it is live; a flow that is not live is as if it were not there. */
+static struct model_flow *live_flow(struct model *m, const struct hp_flow_key *key)
+{
+	struct model_flow *f = find_flow(m, key);
+
+	if (!f)
+		return NULL;
+	if (model_flow_live(m, f))
+		return f;
+	m->events[MODEL_EV_EXPIRED]++;
+	return NULL;
+}
+
+__be32 model_flow_reply_addr(const struct model *m, const struct model_flow *flow)
+{
+	return flow->value.flags & HP_FORWARD_ROAMING ? m->config.public_addr
+						      : flow->value.public_addr;
+}
+
+/*
+ * "State and timeout": UDP is new until a reply is seen, then replied. TCP likewise, and
+ * closing once a FIN or RST is seen either way; a SYN without ACK from the client on a closing
+ * flow makes it new again. Nothing else moves a state (a reply to a closing flow leaves it
+ * closing).
+ */
+static __u8 next_state(__u8 state, __u8 protocol, __u8 tcp_flags, bool reply)
+{
+	if (protocol == IPPROTO_TCP) {
+		if (tcp_flags & (TCP_FIN | TCP_RST))
+			return HP_FLOW_CLOSING;
+		if (!reply && state == HP_FLOW_CLOSING &&
+		    (tcp_flags & (TCP_SYN | TCP_ACK)) == TCP_SYN)
+			return HP_FLOW_NEW;
+	}
+	if (reply && state == HP_FLOW_NEW)
+		return HP_FLOW_REPLIED;
+	return state;
+}
+
+/*
+ * "Seen": the state follows the packet, and the last-seen time moves to now, written when
+ * the state changes or when it is at least `refresh` old (the datapath writes it "at most
+ * about once a second").
+ */
+static void flow_seen(struct model *m, struct model_flow *f, const struct parsed *p, bool reply)
+{
+	__u8 state = next_state(f->value.state, p->protocol, p->tcp_flags, reply);
+
+	if (state != f->value.state || m->now - f->value.last_seen >= m->config.refresh)
+		f->value.last_seen = m->now;
+	else if (f->value.last_seen != m->now)
+		m->events[MODEL_EV_STALE_SEEN]++;
+	if (state != f->value.state)
+		m->events[MODEL_EV_STATE_CHANGE]++;
+	f->value.state = state;
+}
+
+/* "Admission": one token from @client's bucket, refilled at `rate` a tick up to `burst`. */
+static bool admit(struct model *m, __be32 client)
+{
+	struct model_bucket *b = (struct model_bucket *)model_find_bucket(m, client);
+	__u64 tokens;
+
+	if (!m->config.admission)
+		return true;
+	if (!b) {
+		/* A client not seen before has a full bucket. */
+		reserve((void **)&m->buckets, m->n_buckets, &m->cap_buckets, sizeof(*m->buckets));
+		b = &m->buckets[m->n_buckets++];
+		*b = (struct model_bucket){ .client = client, .tokens = m->config.burst };
+	} else {
+		tokens = b->tokens + (m->now - b->updated) * m->config.rate;
+		if (tokens > b->tokens && b->tokens < m->config.burst)
+			m->events[MODEL_EV_REFILL]++;
+		b->tokens = tokens < m->config.burst ? tokens : m->config.burst;
+	}
+	b->updated = m->now;
+	if (!b->tokens)
+		return false;
+	b->tokens--;
+	return true;
 }
 
 /* ---- Rewriting ----------------------------------------------------------------------- */
@@ -463,42 +614,101 @@ static void nat_icmp_inner(const struct parsed *p, __u32 inner_addr_off, __be32 
 
 /* ---- Ingress ------------------------------------------------------------------------- */
 
-static enum model_action ingress_l4(struct model *m, const struct parsed *p)
+/* "UDP/TCP to `public` or an `old` address, not a non-first fragment", to @daddr. */
+static enum model_action ingress_l4(struct model *m, const struct parsed *p, __be32 daddr,
+				    enum model_verdict *verdict)
 {
 	__be32 saddr = get_be32(p->ip + IPH_SADDR);
 	__be16 sport = get_be16(p->l4 + L4_SOURCE), dport = get_be16(p->l4 + L4_DEST);
 	const struct model_forward *fwd = find_forward(m, p->protocol, dport);
+	__u8 roaming = fwd && fwd->roaming ? HP_FORWARD_ROAMING : 0;
 	struct hp_flow_key key;
-	struct hp_flow value;
+	struct model_flow *flow;
 	struct hp_stats *stats;
 
 	if (!fwd)
 		return MODEL_UNCHANGED;
-	if (!source_allowed(m, saddr))
+	if (!source_allowed(m, saddr)) {
+		m->reasons[HP_REASON_NOT_ALLOWED]++;
 		return MODEL_UNCHANGED;
+	}
 	key = (struct hp_flow_key){
 		.client_addr = saddr,
-		.target_addr = fwd->value.target_addr,
+		.target_addr = fwd->target_addr,
 		.client_port = sport,
-		.target_port = fwd->value.target_port,
+		.target_port = fwd->target_port,
 		.protocol = p->protocol,
 	};
-	value = (struct hp_flow){
-		.public_addr = m->config.public_addr,
-		.public_port = dport,
-		.stats_index = fwd->value.stats_index,
-	};
-	put_flow(m, &key, &value);
+	flow = live_flow(m, &key);
+	if (daddr == m->config.public_addr) {
+		if (flow && flow->value.public_addr == daddr && flow->value.public_port == dport &&
+		    flow->value.stats_index == fwd->stats_index && flow->value.flags == roaming) {
+			flow_seen(m, flow, p, false);
+		} else {
+			/* Made anew: a token only for a flow that was not there or not live. */
+			m->events[flow ? MODEL_EV_MADE_ANEW : MODEL_EV_NEW_FLOW]++;
+			if (!flow && !admit(m, saddr)) {
+				m->reasons[HP_REASON_FLOW_REFUSED]++;
+				*verdict = MODEL_DROP;
+				return MODEL_REFUSED;
+			}
+			/*
+			 * "state new", or closing if it is a TCP FIN or RST: "closing once a FIN
+			 * or RST is seen either way" holds from a flow's first packet too.
+			 * (doc/translation.md says only "new"; read so, a FIN whose ACK comes
+			 * back would leave a `replied` flow for two hours.)
+			 */
+			put_flow(m, &key, &(struct hp_flow){
+				.public_addr = daddr,
+				.public_port = dport,
+				.state = next_state(HP_FLOW_NEW, p->protocol, p->tcp_flags, false),
+				.flags = roaming,
+				.stats_index = fwd->stats_index,
+				.last_seen = m->now,
+			});
+		}
+	} else {
+		/* An old address: only a live flow that owns it, never a new one. */
+		if (!flow || flow->value.public_addr != daddr || flow->value.public_port != dport) {
+			m->reasons[HP_REASON_OLD_ADDRESS]++;
+			return MODEL_UNCHANGED;
+		}
+		m->events[MODEL_EV_OLD_ADDRESS]++;
+		flow_seen(m, flow, p, false);
+	}
 	if (p->first_fragment) {
 		struct hp_frag_key fkey = frag_key(p, HP_DIR_INGRESS);
 
-		put_frag(m, &fkey, fwd->value.target_addr);
+		put_frag(m, &fkey, fwd->target_addr);
 	}
-	nat_l4(p, IPH_DADDR, fwd->value.target_addr, L4_DEST, fwd->value.target_port);
-	stats = stats_slot(m, fwd->value.stats_index);
+	nat_l4(p, IPH_DADDR, fwd->target_addr, L4_DEST, fwd->target_port);
+	stats = stats_slot(m, fwd->stats_index);
 	stats->to_target_packets++;
 	stats->to_target_bytes += p->tot_len;
 	return MODEL_NAT_L4;
+}
+
+/* "Direct": a client talks to a target's own address from the ports of a live flow. */
+static enum model_action ingress_direct(struct model *m, const struct parsed *p)
+{
+	struct hp_flow_key key = {
+		.client_addr = get_be32(p->ip + IPH_SADDR),
+		.target_addr = get_be32(p->ip + IPH_DADDR),
+		.client_port = get_be16(p->l4 + L4_SOURCE),
+		.target_port = get_be16(p->l4 + L4_DEST),
+		.protocol = p->protocol,
+	};
+	struct model_flow *flow;
+
+	/* tc behind an XDP program of the same instance: the packet may be one XDP redirected. */
+	if (m->hook == MODEL_HOOK_TC && m->config.ingress_overlap)
+		return MODEL_UNCHANGED;
+	flow = live_flow(m, &key);
+	if (!flow)
+		return MODEL_UNCHANGED;
+	remove_flow(m, flow);
+	m->reasons[HP_REASON_DIRECT_CLASH]++;
+	return MODEL_ENDED;
 }
 
 static enum model_action ingress_non_first(struct model *m, const struct parsed *p)
@@ -506,13 +716,15 @@ static enum model_action ingress_non_first(struct model *m, const struct parsed 
 	struct hp_frag_key key = frag_key(p, HP_DIR_INGRESS);
 	const struct model_frag *frag = model_find_frag(m, &key);
 
-	if (!frag)
+	if (!frag) {
+		m->reasons[HP_REASON_ORPHAN_FRAGMENT]++;
 		return MODEL_UNCHANGED;
-	nat_fragment(p, IPH_DADDR, frag->value.addr);
+	}
+	nat_fragment(p, IPH_DADDR, frag->addr);
 	return MODEL_NAT_FRAG;
 }
 
-/* An error about a reply hairpin rewrote: inner (public:P -> C:Q). */
+/* An error about a reply hairpin rewrote: inner (A:P -> C:Q), A:P where its replies leave. */
 static enum model_action ingress_icmp(struct model *m, const struct parsed *p)
 {
 	__be32 inner_saddr = get_be32(p->inner_ip + IPH_SADDR);
@@ -524,49 +736,55 @@ static enum model_action ingress_icmp(struct model *m, const struct parsed *p)
 	struct hp_flow_key key;
 	struct change outer;
 
-	if (inner_saddr != m->config.public_addr)
-		return MODEL_UNCHANGED;
 	fwd = find_forward(m, p->inner_protocol, inner_sport);
 	if (!fwd)
 		return MODEL_UNCHANGED;
 	key = (struct hp_flow_key){
 		.client_addr = inner_daddr,
-		.target_addr = fwd->value.target_addr,
+		.target_addr = fwd->target_addr,
 		.client_port = inner_dport,
-		.target_port = fwd->value.target_port,
+		.target_port = fwd->target_port,
 		.protocol = p->inner_protocol,
 	};
-	flow = model_find_flow(m, &key);
-	if (!flow || flow->value.public_addr != m->config.public_addr ||
+	flow = live_flow(m, &key);
+	if (!flow || model_flow_reply_addr(m, flow) != inner_saddr ||
 	    flow->value.public_port != inner_sport)
 		return MODEL_UNCHANGED;
-	outer = rewrite(p->ip + IPH_DADDR, &fwd->value.target_addr, 4);
+	outer = rewrite(p->ip + IPH_DADDR, &fwd->target_addr, 4);
 	ip_csum_update(p->ip, &outer, 1);
-	nat_icmp_inner(p, IPH_SADDR, fwd->value.target_addr, L4_SOURCE, fwd->value.target_port);
+	nat_icmp_inner(p, IPH_SADDR, fwd->target_addr, L4_SOURCE, fwd->target_port);
 	return MODEL_NAT_ICMP;
 }
 
 enum model_verdict model_ingress(struct model *m, __u8 *frame, __u32 len,
 				 enum model_action *action)
 {
+	enum model_verdict verdict = MODEL_PASS;
 	enum model_action done = MODEL_NOT_OURS;
 	struct parsed p;
+	__be32 daddr;
 
 	if (parse(frame, len, &p)) {
 		done = MODEL_UNCHANGED;
-		/* Only frames to the public address, and only when it is known. */
-		if (m->config.public_addr && get_be32(p.ip + IPH_DADDR) == m->config.public_addr) {
+		daddr = get_be32(p.ip + IPH_DADDR);
+		/* Nothing while the public address is unknown; only these destinations. */
+		if (!m->config.public_addr) {
+			/* unchanged */
+		} else if (daddr == m->config.public_addr || is_old(m, daddr)) {
 			if (p.kind == FRAME_L4)
-				done = ingress_l4(m, &p);
+				done = ingress_l4(m, &p, daddr, &verdict);
 			else if (p.kind == FRAME_NON_FIRST)
 				done = ingress_non_first(m, &p);
 			else
 				done = ingress_icmp(m, &p);
+		} else if (is_target(m, daddr) && p.kind == FRAME_L4 && !p.first_fragment &&
+			   is_target_port(m, p.protocol, get_be16(p.l4 + L4_DEST))) {
+			done = ingress_direct(m, &p);
 		}
 	}
 	if (action)
 		*action = done;
-	return MODEL_PASS;
+	return verdict;
 }
 
 /* ---- Egress -------------------------------------------------------------------------- */
@@ -580,17 +798,26 @@ static enum model_action egress_l4(struct model *m, const struct parsed *p)
 		.target_port = get_be16(p->l4 + L4_SOURCE),
 		.protocol = p->protocol,
 	};
-	const struct model_flow *flow = model_find_flow(m, &key);
+	struct model_flow *flow;
 	struct hp_stats *stats;
+	__be32 from;
 
+	/* Not from a target port: a reply of one of this host's own services. */
+	if (!is_target_port(m, p->protocol, key.target_port))
+		return MODEL_UNCHANGED;
+	flow = live_flow(m, &key);
 	if (!flow)
 		return MODEL_UNCHANGED;
+	flow_seen(m, flow, p, true);
+	from = model_flow_reply_addr(m, flow);
+	if (from != flow->value.public_addr)
+		m->events[MODEL_EV_ROAMED_REPLY]++;
 	if (p->first_fragment) {
 		struct hp_frag_key fkey = frag_key(p, HP_DIR_EGRESS);
 
-		put_frag(m, &fkey, flow->value.public_addr);
+		put_frag(m, &fkey, from);
 	}
-	nat_l4(p, IPH_SADDR, flow->value.public_addr, L4_SOURCE, flow->value.public_port);
+	nat_l4(p, IPH_SADDR, from, L4_SOURCE, flow->value.public_port);
 	stats = stats_slot(m, flow->value.stats_index);
 	stats->to_client_packets++;
 	stats->to_client_bytes += p->tot_len;
@@ -604,7 +831,7 @@ static enum model_action egress_non_first(struct model *m, const struct parsed *
 
 	if (!frag)
 		return MODEL_UNCHANGED;
-	nat_fragment(p, IPH_SADDR, frag->value.addr);
+	nat_fragment(p, IPH_SADDR, frag->addr);
 	return MODEL_NAT_FRAG;
 }
 
@@ -618,11 +845,11 @@ static enum model_action egress_icmp(struct model *m, const struct parsed *p)
 		.target_port = get_be16(p->inner_l4 + L4_DEST),
 		.protocol = p->inner_protocol,
 	};
-	const struct model_flow *flow = model_find_flow(m, &key);
+	const struct model_flow *flow = live_flow(m, &key);
 
 	if (!flow)
 		return MODEL_UNCHANGED;
-	/* The client must see the error come from the address it dialled. */
+	/* The client must see the error come from the address it dialled, which the flow owns. */
 	if (get_be32(p->ip + IPH_SADDR) == key.target_addr) {
 		struct change outer = rewrite(p->ip + IPH_SADDR, &flow->value.public_addr, 4);
 
@@ -630,6 +857,21 @@ static enum model_action egress_icmp(struct model *m, const struct parsed *p)
 	}
 	nat_icmp_inner(p, IPH_DADDR, flow->value.public_addr, L4_DEST, flow->value.public_port);
 	return MODEL_NAT_ICMP;
+}
+
+/*
+ * Only frames from a target; and an ICMP error only about a packet to a target, whoever sends
+ * it: the rule translates errors "from another address of this host" too, which
+ * doc/translation.md's "only if its IPv4 source is one of targets" would turn away.
+ */
+static enum model_action egress_frame(struct model *m, const struct parsed *p)
+{
+	if (p->kind == FRAME_ICMP_ERROR)
+		return is_target(m, get_be32(p->inner_ip + IPH_DADDR)) ? egress_icmp(m, p)
+									: MODEL_UNCHANGED;
+	if (!is_target(m, get_be32(p->ip + IPH_SADDR)))
+		return MODEL_UNCHANGED;
+	return p->kind == FRAME_L4 ? egress_l4(m, p) : egress_non_first(m, p);
 }
 
 enum model_verdict model_egress(struct model *m, __u8 *frame, __u32 len,
@@ -640,15 +882,9 @@ enum model_verdict model_egress(struct model *m, __u8 *frame, __u32 len,
 
 	if (parse(frame, len, &p)) {
 		done = MODEL_UNCHANGED;
-		/* "public 0 means unknown, and then nothing is rewritten"; only from a target. */
-		if (m->config.public_addr && is_target(m, get_be32(p.ip + IPH_SADDR))) {
-			if (p.kind == FRAME_L4)
-				done = egress_l4(m, &p);
-			else if (p.kind == FRAME_NON_FIRST)
-				done = egress_non_first(m, &p);
-			else
-				done = egress_icmp(m, &p);
-		}
+		/* "public 0 means unknown, and then nothing is rewritten". */
+		if (m->config.public_addr)
+			done = egress_frame(m, &p);
 	}
 	if (action)
 		*action = done;
@@ -657,31 +893,55 @@ enum model_verdict model_egress(struct model *m, __u8 *frame, __u32 len,
 
 /* ---- Life cycle ---------------------------------------------------------------------- */
 
-int model_init(struct model *m, const struct model_config *config)
+void model_init(struct model *m, enum model_hook hook, const struct model_config *config,
+		__u64 now)
 {
 	memset(m, 0, sizeof(*m));
+	m->hook = hook;
 	m->config = *config;
-	return 0;
+	m->now = now;
 }
 
 void model_free(struct model *m)
 {
 	free(m->flows);
 	free(m->frags);
+	free(m->buckets);
 	memset(m, 0, sizeof(*m));
 }
 
-void model_reset(struct model *m, const struct model_config *config)
+void model_reset(struct model *m, const struct model_config *config, __u64 now)
 {
 	m->config = *config;
+	m->now = now;
 	m->n_flows = 0;
 	m->n_frags = 0;
+	m->n_buckets = 0;
 	m->n_stats = 0;
+	memset(m->reasons, 0, sizeof(m->reasons));
 }
 
-void model_set_public(struct model *m, __be32 public_addr)
+void model_set_config(struct model *m, const struct model_config *config)
 {
-	m->config.public_addr = public_addr;
+	m->config = *config;
+}
+
+void model_end_flows(struct model *m, __be32 target_addr)
+{
+	for (int i = m->n_flows - 1; i >= 0; i--) {
+		if (m->flows[i].key.target_addr == target_addr)
+			remove_flow(m, &m->flows[i]);
+	}
+	for (int i = m->n_frags - 1; i >= 0; i--) {
+		if (m->frags[i].key.direction == HP_DIR_EGRESS &&
+		    m->frags[i].key.saddr == target_addr)
+			m->frags[i] = m->frags[--m->n_frags];
+	}
+}
+
+void model_advance(struct model *m, __u64 ticks)
+{
+	m->now += ticks;
 }
 
 const char *model_action_name(enum model_action action)
@@ -692,7 +952,51 @@ const char *model_action_name(enum model_action action)
 		[MODEL_NAT_L4] = "nat-l4",
 		[MODEL_NAT_FRAG] = "nat-frag",
 		[MODEL_NAT_ICMP] = "nat-icmp",
+		[MODEL_REFUSED] = "refused",
+		[MODEL_ENDED] = "ended-flow",
 	};
 
 	return action < MODEL_N_ACTIONS ? names[action] : "?";
+}
+
+const char *model_reason_name(enum hp_reason reason)
+{
+	static const char *const names[HP_REASONS] = {
+		[HP_REASON_FLOW_REFUSED] = "flow_refused",
+		[HP_REASON_FLOWS_FULL] = "flows_full",
+		[HP_REASON_FRAGS_FULL] = "frags_full",
+		[HP_REASON_ORPHAN_FRAGMENT] = "orphan_fragment",
+		[HP_REASON_REWRITE_FAILED] = "rewrite_failed",
+		[HP_REASON_OLD_ADDRESS] = "old_address",
+		[HP_REASON_DIRECT_CLASH] = "direct_clash",
+		[HP_REASON_NOT_ALLOWED] = "not_allowed",
+		/* Reflection's, which no scenario configures (no rule describes it yet). */
+		[HP_REASON_REFLECT_PORTS_FULL] = "reflect_ports_full",
+		[HP_REASON_NO_NEIGHBOUR] = "no_neighbour",
+	};
+
+	return reason < HP_REASONS && names[reason] ? names[reason] : "?";
+}
+
+const char *model_event_name(enum model_event event)
+{
+	static const char *const names[MODEL_N_EVENTS] = {
+		[MODEL_EV_NEW_FLOW] = "new flows",
+		[MODEL_EV_MADE_ANEW] = "made anew",
+		[MODEL_EV_EXPIRED] = "expired found",
+		[MODEL_EV_OLD_ADDRESS] = "old address translated",
+		[MODEL_EV_ROAMED_REPLY] = "roamed replies",
+		[MODEL_EV_STATE_CHANGE] = "state changes",
+		[MODEL_EV_STALE_SEEN] = "seen, not written",
+		[MODEL_EV_REFILL] = "refills",
+	};
+
+	return event < MODEL_N_EVENTS ? names[event] : "?";
+}
+
+const char *model_state_name(__u8 state)
+{
+	static const char *const names[] = { "new", "replied", "closing" };
+
+	return state < 3 ? names[state] : "?";
 }
