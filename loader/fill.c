@@ -247,6 +247,7 @@ int fill_write(struct fill *fill, const struct hp_plan *plan)
 	struct hp_forward *values;
 	int err;
 
+	fill->plan = plan;
 	err = hz_ensure(config);
 	if (err)
 		return err;
@@ -348,9 +349,57 @@ void fill_restore(struct fill *fill)
 	}
 }
 
+/* Whether @plan has a forward to (@protocol, @addr, @port). */
+static bool plan_has_target(const struct hp_plan *plan, __u8 protocol, __be32 addr, __be16 port)
+{
+	for (int i = 0; i < plan->n_forwards; i++)
+		if (plan->forwards[i].protocol == protocol &&
+		    plan->forwards[i].target_addr == addr && plan->forwards[i].target_port == port)
+			return true;
+	return false;
+}
+
+static bool plan_has_target_addr(const struct hp_plan *plan, __be32 addr)
+{
+	for (int i = 0; i < plan->n_forwards; i++)
+		if (plan->forwards[i].target_addr == addr)
+			return true;
+	return false;
+}
+
+/*
+ * The flows of a target no forward has any more (a forward removed, or its Target changed)
+ * end, and so do the datagrams in fragments their replies were sending: once the prefilters
+ * forget the target, their replies would be rewritten only by chance (another target sharing
+ * its bit). Best effort: what fails to go, the LRU maps reclaim.
+ */
+static void end_removed_targets(struct fill *fill, const struct hp_plan *plan)
+{
+	struct hp_flow_entry *flows;
+	struct hp_frag_entry *frags;
+	int n;
+
+	if (!maps_read_flows(fill->fds[HP_PIN_FLOWS], &flows, &n)) {
+		for (int i = 0; i < n; i++)
+			if (!plan_has_target(plan, flows[i].key.protocol, flows[i].key.target_addr,
+					     flows[i].key.target_port))
+				bpf_map_delete_elem(fill->fds[HP_PIN_FLOWS], &flows[i].key);
+		free(flows);
+	}
+	if (!maps_read_frags(fill->fds[HP_PIN_FRAGS], &frags, &n)) {
+		for (int i = 0; i < n; i++)
+			if (frags[i].key.direction == HP_DIR_EGRESS &&
+			    !plan_has_target_addr(plan, frags[i].key.saddr))
+				bpf_map_delete_elem(fill->fds[HP_PIN_FRAGS], &frags[i].key);
+		free(frags);
+	}
+}
+
 void fill_commit(struct fill *fill)
 {
 	pins_config_store(&fill->config->ingress_overlap, 0);
+	if (fill->plan)
+		end_removed_targets(fill, fill->plan);
 	__u32 old = fill->old_config.sources_generation;
 
 	if (old && old != fill->config->sources_generation)

@@ -25,6 +25,7 @@ struct fill {
 	struct hp_forward_entry *old_forwards;
 	int n_old_forwards;
 	bool written;
+	const struct hp_plan *plan;	/* what fill_write() wrote */
 };
 
 /* Read what the maps hold now, to change it and to put it back. -errno on failure. */

@@ -17,6 +17,11 @@ struct hp_flow_entry {
 	struct hp_flow value;
 };
 
+struct hp_frag_entry {
+	struct hp_frag_key key;
+	struct hp_frag value;
+};
+
 struct hp_source_entry {
 	struct hp_source_key key;
 	__u32 value;
@@ -78,6 +83,13 @@ static inline int maps_read_devices(int fd, struct hp_device **entries, int *cou
 	/* The key, the ifindex, is also the value's first field: read the value over it. */
 	return maps_read_all(fd, sizeof(__u32), 0, sizeof(struct hp_device), (void **)entries,
 			     count);
+}
+
+static inline int maps_read_frags(int fd, struct hp_frag_entry **entries, int *count)
+{
+	return maps_read_all(fd, sizeof(struct hp_frag_key),
+			     __builtin_offsetof(struct hp_frag_entry, value),
+			     sizeof(struct hp_frag_entry), (void **)entries, count);
 }
 
 static inline int maps_read_sources(int fd, struct hp_source_entry **entries, int *count)
