@@ -205,6 +205,16 @@ run_mode() {
 	check "${t}_old_ip_not_rewritten" "a packet to the old $PUBLIC_ADDR:$WG_PORT was redirected" \
 		probe_dst_is 40007 "$PUBLIC_ADDR"
 
+	# A forward taken out of the configuration ends its flows: the TCP echoes' are still live
+	# (closing, 120 s); without tcp/8080, up removes them, and the phone's UDP flow stays.
+	check "${t}_tcp_flows_before" "no TCP flow is tracked after the echoes" \
+		eval 'hairpin status --json | jq -e "any(.flows[]; .protocol == \"tcp\")" >/dev/null'
+	sed '/^\[Forward\]$/{N;/Protocol = tcp/{N;d}}' "$conf" >"$conf.udp"
+	check_cmd "${t}_up_without_tcp" hairpin up "$conf.udp"
+	check "${t}_tcp_flows_ended" "TCP flows outlived their forward, or the UDP flow went too" \
+		eval 'hairpin status --json | jq -e "(any(.flows[]; .protocol == \"tcp\") | not)
+			and any(.flows[]; .protocol == \"udp\")" >/dev/null'
+
 	check_cmd "${t}_down" hairpin down "$conf"
 	check "${t}_down_phone_broken" "the phone's tunnel still works after down" \
 		tunnel_broken phone
