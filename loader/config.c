@@ -177,10 +177,13 @@ config_error(struct hp_config_file *conf, int line, struct span text, const char
 	return -1;
 }
 
-/* Decimal 1..65535, digits only: "+80", "0x50" and "8 0" are typos, not ports. */
-static bool port_parse(struct span t, __u16 *port)
+/*
+ * Decimal digits only, at most @max: "+80", "0x50" and "8 0" are typos, not numbers. The bound
+ * is checked at every digit, which also keeps a long run of digits from overflowing.
+ */
+static bool uint_parse(struct span t, __u32 max, __u32 *value)
 {
-	unsigned long value = 0;
+	unsigned long long v = 0;
 	size_t i;
 
 	if (!t.len)
@@ -188,11 +191,20 @@ static bool port_parse(struct span t, __u16 *port)
 	for (i = 0; i < t.len; i++) {
 		if (t.s[i] < '0' || t.s[i] > '9')
 			return false;
-		value = value * 10 + (t.s[i] - '0');
-		if (value > 65535)	/* also keeps a long run of digits from overflowing */
+		v = v * 10 + (t.s[i] - '0');
+		if (v > max)
 			return false;
 	}
-	if (!value)
+	*value = v;
+	return true;
+}
+
+/* A port: decimal 1..65535. */
+static bool port_parse(struct span t, __u16 *port)
+{
+	__u32 value;
+
+	if (!uint_parse(t, 65535, &value) || !value)
 		return false;
 	*port = value;
 	return true;
@@ -522,25 +534,6 @@ static int parse_public_address_from(struct hp_config_file *conf, const struct c
 	}
 	conf->addr_from_line = conf->lineno;
 	return 0;
-}
-
-/* Decimal digits only, at most @max; *value. */
-static bool uint_parse(struct span t, __u32 max, __u32 *value)
-{
-	unsigned long long v = 0;
-	size_t i;
-
-	if (!t.len)
-		return false;
-	for (i = 0; i < t.len; i++) {
-		if (t.s[i] < '0' || t.s[i] > '9')
-			return false;
-		v = v * 10 + (t.s[i] - '0');
-		if (v > max)
-			return false;
-	}
-	*value = v;
-	return true;
 }
 
 /* SECONDS, or a number with a unit: 30s, 3m, 2h, 1d. */

@@ -60,7 +60,7 @@ static __always_inline int ctx_ensure(void *ctx, const bool xdp, __u32 len)
 }
 
 /*
- * ctx_store() - write @len (2 or 4) bytes at @off of the frame.
+ * ctx_store() - write @len bytes (a constant, a few) at @off of the frame.
  *
  * tc goes through bpf_skb_store_bytes(), never direct packet access: a direct write would
  * make the verifier add a prologue that unclones every skb the program sees. The caller keeps

@@ -71,11 +71,36 @@ static __always_inline __be16 ttl_word(__u8 ttl, __u8 protocol)
 	return bpf_htons((__u16)ttl << 8 | protocol);
 }
 
-/* What the IPv4 header checksum covers of the change from @pkt to @to: addresses and TTL. */
-static __always_inline __u32 nat_ip_delta(const struct packet *pkt, const struct nat_tuple *to)
+/*
+ * nat_rewrite_addrs() - set the addresses and TTL of a packet: bytes 8 to 19 of its IPv4
+ * header in one store (the TTL, the protocol as it was, the header checksum updated with RFC
+ * 1624 arithmetic, the addresses), whose sum does not change, so neither does an skb's
+ * CHECKSUM_COMPLETE csum, which covers the header too. Alone, for a packet whose transport
+ * header is not there (a non-first fragment; fragments are never CHECKSUM_PARTIAL, the stack
+ * computes the checksum before it fragments) or not translated (an ICMP error's outer header).
+ * Return and invalidation: as nat_rewrite_tuple().
+ */
+static __always_inline int nat_rewrite_addrs(void *ctx, const bool xdp, const struct packet *pkt,
+					 __be32 saddr, __be32 daddr, __u8 ttl)
 {
-	return csum_delta32(pkt->saddr, to->saddr) + csum_delta32(pkt->daddr, to->daddr) +
-	       csum_delta16(ttl_word(pkt->ttl, pkt->protocol), ttl_word(to->ttl, pkt->protocol));
+	struct {
+		__u8 ttl;
+		__u8 protocol;
+		__sum16 check;
+		__be32 saddr;
+		__be32 daddr;
+	} __attribute__((packed)) tail = {
+		.ttl = ttl,
+		.protocol = pkt->protocol,
+		.check = csum_apply(pkt->ip_check,
+				    csum_delta32(pkt->saddr, saddr) + csum_delta32(pkt->daddr, daddr) +
+				    csum_delta16(ttl_word(pkt->ttl, pkt->protocol),
+						 ttl_word(ttl, pkt->protocol))),
+		.saddr = saddr,
+		.daddr = daddr,
+	};
+
+	return ctx_store(ctx, xdp, pkt->l3_off + offsetof(struct iphdr, ttl), &tail, sizeof(tail));
 }
 
 /* What the transport checksum's pseudo-header covers of it: the addresses. */
@@ -96,18 +121,12 @@ static __always_inline __u32 nat_port_delta(const struct packet *pkt, const stru
 static __always_inline int nat_rewrite_xdp(struct xdp_md *ctx, const struct packet *pkt,
 					   const struct nat_tuple *to)
 {
-	__u32 addr_delta = nat_addr_delta(pkt, to);
-	__sum16 ip_check = csum_apply(pkt->ip_check, nat_ip_delta(pkt, to));
 	__sum16 l4_check = l4_check_update(pkt->protocol, pkt->l4_check,
-					   addr_delta + nat_port_delta(pkt, to));
+					   nat_addr_delta(pkt, to) + nat_port_delta(pkt, to));
+	__be16 ports[2] = { to->sport, to->dport };
 
-	if (ctx_store(ctx, true, pkt->l3_off + offsetof(struct iphdr, ttl), &to->ttl, 1) ||
-	    ctx_store(ctx, true, ip_addr_off(pkt->l3_off, NAT_SOURCE), &to->saddr, 4) ||
-	    ctx_store(ctx, true, ip_addr_off(pkt->l3_off, NAT_DESTINATION), &to->daddr, 4) ||
-	    ctx_store(ctx, true, pkt->l3_off + offsetof(struct iphdr, check), &ip_check,
-		      sizeof(ip_check)) ||
-	    ctx_store(ctx, true, port_off(pkt->l4_off, NAT_SOURCE), &to->sport, 2) ||
-	    ctx_store(ctx, true, port_off(pkt->l4_off, NAT_DESTINATION), &to->dport, 2) ||
+	if (nat_rewrite_addrs(ctx, true, pkt, to->saddr, to->daddr, to->ttl) ||
+	    ctx_store(ctx, true, pkt->l4_off, ports, sizeof(ports)) ||
 	    ctx_store(ctx, true, l4_csum_off(pkt), &l4_check, sizeof(l4_check)))
 		return -1;
 	return 0;
@@ -122,37 +141,20 @@ static __always_inline int nat_rewrite_xdp(struct xdp_md *ctx, const struct pack
  * ports in another. BPF_F_MARK_MANGLED_0 gives UDP its RFC 768 zero rule. A UDP checksum of 0
  * then stays 0 and nothing in the packet offsets the port change, so with CHECKSUM_COMPLETE
  * skb->csum has to follow it (BPF_F_RECOMPUTE_CSUM); every other change is offset by a
- * checksum field's. The IPv4 checksum needs no helper: it is computed here and stored with the
- * TTL and the addresses in one write (bytes 8 to 19 of the header), whose sum does not change.
+ * checksum field's. The IPv4 checksum needs no helper (nat_rewrite_addrs()).
  */
 static __always_inline int nat_rewrite_skb(struct __sk_buff *skb, const struct packet *pkt,
 					   const struct nat_tuple *to)
 {
 	__u64 l4_flags = pkt->protocol == IPPROTO_UDP ? BPF_F_MARK_MANGLED_0 : 0;
 	__u64 port_flags = pkt->protocol == IPPROTO_UDP && !pkt->l4_check ? BPF_F_RECOMPUTE_CSUM : 0;
-	__u32 addr_delta = nat_addr_delta(pkt, to), check_off = l4_csum_off(pkt);
-	struct {
-		__be16 sport;
-		__be16 dport;
-	} ports = { to->sport, to->dport };
-	struct {
-		__u8 ttl;
-		__u8 protocol;
-		__sum16 check;
-		__be32 saddr;
-		__be32 daddr;
-	} __attribute__((packed)) ip_tail = {
-		.ttl = to->ttl,
-		.protocol = pkt->protocol,
-		.check = csum_apply(pkt->ip_check, nat_ip_delta(pkt, to)),
-		.saddr = to->saddr,
-		.daddr = to->daddr,
-	};
+	__u32 check_off = l4_csum_off(pkt);
+	__be16 ports[2] = { to->sport, to->dport };
 
-	if (bpf_skb_store_bytes(skb, pkt->l3_off + offsetof(struct iphdr, ttl), &ip_tail,
-				sizeof(ip_tail), 0) ||
-	    bpf_l4_csum_replace(skb, check_off, 0, addr_delta, l4_flags | BPF_F_PSEUDO_HDR) ||
-	    bpf_skb_store_bytes(skb, pkt->l4_off, &ports, sizeof(ports), port_flags) ||
+	if (nat_rewrite_addrs(skb, false, pkt, to->saddr, to->daddr, to->ttl) ||
+	    bpf_l4_csum_replace(skb, check_off, 0, nat_addr_delta(pkt, to),
+				l4_flags | BPF_F_PSEUDO_HDR) ||
+	    bpf_skb_store_bytes(skb, pkt->l4_off, ports, sizeof(ports), port_flags) ||
 	    bpf_l4_csum_replace(skb, check_off, 0, nat_port_delta(pkt, to), l4_flags))
 		return -1;
 	return 0;
@@ -192,43 +194,6 @@ static __always_inline int nat_rewrite(void *ctx, const bool xdp, const struct p
 		to.dport = port;
 	}
 	return nat_rewrite_tuple(ctx, xdp, pkt, &to);
-}
-
-/*
- * nat_rewrite_addrs() - set the addresses of a packet whose transport header is not there (a
- * non-first fragment) or not translated (the outer header of an ICMP error): only the IPv4
- * header checksum covers them. Fragments are never CHECKSUM_PARTIAL (the stack computes the
- * checksum before it fragments), and the new checksum offsets the address change for
- * CHECKSUM_COMPLETE.
- * Return and invalidation: as nat_rewrite_tuple().
- */
-static __always_inline int nat_rewrite_addrs(void *ctx, const bool xdp, const struct packet *pkt,
-					     __be32 saddr, __be32 daddr, __u8 ttl)
-{
-	__sum16 ip_check = csum_apply(pkt->ip_check,
-				      csum_delta32(pkt->saddr, saddr) +
-				      csum_delta32(pkt->daddr, daddr) +
-				      csum_delta16(ttl_word(pkt->ttl, pkt->protocol),
-						   ttl_word(ttl, pkt->protocol)));
-	struct {
-		__u8 ttl;
-		__u8 protocol;
-		__sum16 check;
-		__be32 saddr;
-		__be32 daddr;
-	} __attribute__((packed)) ip_tail = {
-		.ttl = ttl, .protocol = pkt->protocol, .check = ip_check, .saddr = saddr,
-		.daddr = daddr,
-	};
-
-	if (xdp)
-		return ctx_store(ctx, true, pkt->l3_off + offsetof(struct iphdr, ttl), &ttl, 1) ||
-		       ctx_store(ctx, true, ip_addr_off(pkt->l3_off, NAT_SOURCE), &saddr, 4) ||
-		       ctx_store(ctx, true, ip_addr_off(pkt->l3_off, NAT_DESTINATION), &daddr, 4) ||
-		       ctx_store(ctx, true, pkt->l3_off + offsetof(struct iphdr, check), &ip_check,
-				 sizeof(ip_check)) ? -1 : 0;
-	return bpf_skb_store_bytes(ctx, pkt->l3_off + offsetof(struct iphdr, ttl), &ip_tail,
-				   sizeof(ip_tail), 0) ? -1 : 0;
 }
 
 /* nat_rewrite_addrs() of one side. */

@@ -58,22 +58,12 @@ static void public_moved(struct hairpin *skel)
 }
 
 /* A flow of @rule for CLIENT_ADDR, owning @public_addr, in @state, seen @age jiffies ago. */
-static void put_flow_aged(struct hairpin *skel, const struct forward_rule *rule,
-			  __be32 public_addr, __u8 state, __u64 age)
+static void put_client_flow(struct hairpin *skel, const struct forward_rule *rule,
+			    __be32 public_addr, __u8 state, __u64 age)
 {
-	__u16 client_port = rule->protocol == IPPROTO_UDP ? CLIENT_UDP_PORT : CLIENT_TCP_PORT;
-	struct hp_flow_key key = flow_key(rule, CLIENT_ADDR, client_port);
-	struct hp_flow flow = {
-		.public_addr = public_addr,
-		.public_port = htons(rule->port),
-		.state = state,
-		.flags = rule->flags,
-		.stats_index = rule->stats_index,
-		.last_seen = jiffies_now() - age,
-	};
-
-	CHECK(!bpf_map_update_elem(bpf_map__fd(skel->maps.hp_flows), &key, &flow, BPF_ANY),
-	      "add flow: %s", strerror(errno));
+	put_flow_aged(skel, rule, CLIENT_ADDR,
+		      rule->protocol == IPPROTO_UDP ? CLIENT_UDP_PORT : CLIENT_TCP_PORT,
+		      public_addr, state, age);
 }
 
 static bool client_flow(struct hairpin *skel, const struct forward_rule *rule,
@@ -83,21 +73,6 @@ static bool client_flow(struct hairpin *skel, const struct forward_rule *rule,
 	struct hp_flow_key key = flow_key(rule, CLIENT_ADDR, client_port);
 
 	return get_flow(skel, &key, flow);
-}
-
-static __u64 reason_count(struct hairpin *skel, enum hp_reason reason)
-{
-	int ncpus = libbpf_num_possible_cpus();
-	__u64 per_cpu[256] = { 0 }, sum = 0;
-	__u32 key = reason;
-
-	if (!CHECK(ncpus > 0 && ncpus <= 256, "%d CPUs", ncpus))
-		return 0;
-	CHECK(!bpf_map_lookup_elem(bpf_map__fd(skel->maps.hp_reasons), &key, per_cpu),
-	      "read reasons[%u]: %s", reason, strerror(errno));
-	for (int cpu = 0; cpu < ncpus; cpu++)
-		sum += per_cpu[cpu];
-	return sum;
 }
 
 static struct frame to_addr(struct frame f, __be32 daddr)
@@ -130,7 +105,7 @@ PACKET_TEST(lifetime_old_address_owned_by_live_flow, INGRESS)
 	struct hp_flow flow;
 	struct result r;
 
-	put_flow_aged(skel, &udp_forward, OLD_ADDR, HP_FLOW_REPLIED, 10);
+	put_client_flow(skel, &udp_forward, OLD_ADDR, HP_FLOW_REPLIED, 10);
 	public_moved(skel);
 	run_frame(&r, skel, INGRESS, v, &in);
 	expect_rewritten(v, &r, &in, NAT_DESTINATION, TARGET_ADDR, udp_forward.target_port,
@@ -141,7 +116,7 @@ PACKET_TEST(lifetime_old_address_owned_by_live_flow, INGRESS)
 	if (CHECK(client_flow(skel, &udp_forward, &flow), "the flow is gone"))
 		CHECK(flow.public_addr == OLD_ADDR, "the flow owns %s, not the old address",
 		      addr_str(flow.public_addr));
-	CHECK_EQ(reason_count(skel, HP_REASON_OLD_ADDRESS), 0, "old_address count");
+	CHECK_EQ(reasons_sum(skel, HP_REASON_OLD_ADDRESS), 0, "old_address count");
 }
 
 /* The old address belongs to whoever has it now: a packet of no live flow passes. */
@@ -153,23 +128,23 @@ PACKET_TEST(lifetime_old_address_without_flow_untouched, INGRESS)
 	if (test_subtest("no_flow")) {
 		public_moved(skel);
 		expect_ingress_untouched(v, skel, &in, "to the old address, no flow");
-		CHECK_EQ(reason_count(skel, HP_REASON_OLD_ADDRESS), 1, "old_address count");
+		CHECK_EQ(reasons_sum(skel, HP_REASON_OLD_ADDRESS), 1, "old_address count");
 	}
 	if (test_subtest("flow_owns_the_new_address")) {
 		public_moved(skel);
-		put_flow_aged(skel, &udp_forward, NEW_ADDR, HP_FLOW_REPLIED, 10);
+		put_client_flow(skel, &udp_forward, NEW_ADDR, HP_FLOW_REPLIED, 10);
 		expect_ingress_untouched(v, skel, &in, "to the old address, flow owns the new");
 	}
 	if (test_subtest("flow_ended")) {
 		public_moved(skel);
-		put_flow_aged(skel, &udp_forward, OLD_ADDR, HP_FLOW_REPLIED, 3600 * 1000 + 10);
+		put_client_flow(skel, &udp_forward, OLD_ADDR, HP_FLOW_REPLIED, 3600 * 1000 + 10);
 		expect_ingress_untouched(v, skel, &in, "to the old address, flow ended");
 		CHECK(client_flow(skel, &udp_forward, &flow) && flow.public_addr == OLD_ADDR,
 		      "an ended flow was remade on the old address");
 	}
 	if (test_subtest("address_left_the_list")) {
 		public_moved(skel);
-		put_flow_aged(skel, &udp_forward, OLD_ADDR, HP_FLOW_REPLIED, 10);
+		put_client_flow(skel, &udp_forward, OLD_ADDR, HP_FLOW_REPLIED, 10);
 		struct hp_config config = config_read(skel);
 
 		config.old_public_addrs[0] = 0;
@@ -186,7 +161,7 @@ PACKET_TEST(lifetime_client_redials_new_address, INGRESS)
 	struct hp_flow flow;
 	struct result r;
 
-	put_flow_aged(skel, &udp_forward, OLD_ADDR, HP_FLOW_REPLIED, 10);
+	put_client_flow(skel, &udp_forward, OLD_ADDR, HP_FLOW_REPLIED, 10);
 	public_moved(skel);
 	run_frame(&r, skel, INGRESS, v, &to_new);
 	expect_rewritten(v, &r, &to_new, NAT_DESTINATION, TARGET_ADDR, udp_forward.target_port,
@@ -209,14 +184,14 @@ PACKET_TEST(lifetime_roaming_replies_from_current_address, EGRESS)
 
 	roaming.flags = HP_FORWARD_ROAMING;
 	set_forward(skel, &roaming);
-	put_flow_aged(skel, &roaming, OLD_ADDR, HP_FLOW_REPLIED, 10);
+	put_client_flow(skel, &roaming, OLD_ADDR, HP_FLOW_REPLIED, 10);
 	public_moved(skel);
 	run_frame(&r, skel, EGRESS, v, &reply);
 	expect_rewritten(v, &r, &reply, NAT_SOURCE, NEW_ADDR, udp_forward.port,
 			 "roaming reply");
 	if (test_subtest("not_roaming")) {
 		public_moved(skel);
-		put_flow_aged(skel, &udp_forward, OLD_ADDR, HP_FLOW_REPLIED, 10);
+		put_client_flow(skel, &udp_forward, OLD_ADDR, HP_FLOW_REPLIED, 10);
 		run_frame(&r, skel, EGRESS, v, &reply);
 		expect_rewritten(v, &r, &reply, NAT_SOURCE, OLD_ADDR, udp_forward.port,
 				 "reply of a flow that does not roam");
@@ -234,7 +209,7 @@ PACKET_TEST(lifetime_roaming_flow_moves_without_token, INGRESS)
 
 	roaming.flags = HP_FORWARD_ROAMING;
 	set_forward(skel, &roaming);
-	put_flow_aged(skel, &roaming, OLD_ADDR, HP_FLOW_REPLIED, 10);
+	put_client_flow(skel, &roaming, OLD_ADDR, HP_FLOW_REPLIED, 10);
 	public_moved(skel);
 	config = config_read(skel);
 	config.admission_rate = 1;
@@ -253,7 +228,7 @@ PACKET_TEST(lifetime_roaming_flow_moves_without_token, INGRESS)
 			 "a roaming client moves to the new address");
 	if (CHECK(client_flow(skel, &roaming, &flow), "no flow"))
 		CHECK(flow.public_addr == NEW_ADDR, "flow owns %s", addr_str(flow.public_addr));
-	CHECK_EQ(reason_count(skel, HP_REASON_FLOW_REFUSED), 0, "flow_refused count");
+	CHECK_EQ(reasons_sum(skel, HP_REASON_FLOW_REFUSED), 0, "flow_refused count");
 }
 
 /* ---- States and timeouts ------------------------------------------------------------------- */
@@ -289,24 +264,24 @@ PACKET_TEST(lifetime_udp_states_and_timeouts, INGRESS)
 
 	if (test_subtest("new_ends_after_30s")) {
 		default_timeouts(skel);
-		put_flow_aged(skel, &udp_forward, PUBLIC_ADDR, HP_FLOW_NEW, 31 * 1000);
+		put_client_flow(skel, &udp_forward, PUBLIC_ADDR, HP_FLOW_NEW, 31 * 1000);
 		expect_egress_untouched(ev, skel, &reply, "reply of a new flow idle 31 s");
 	}
 	if (test_subtest("replied_lives_past_30s")) {
 		default_timeouts(skel);
-		put_flow_aged(skel, &udp_forward, PUBLIC_ADDR, HP_FLOW_REPLIED, 31 * 1000);
+		put_client_flow(skel, &udp_forward, PUBLIC_ADDR, HP_FLOW_REPLIED, 31 * 1000);
 		run_frame(&r, skel, EGRESS, ev, &reply);
 		expect_rewritten(ev, &r, &reply, NAT_SOURCE, PUBLIC_ADDR, udp_forward.port,
 				 "reply of a replied flow idle 31 s");
 	}
 	if (test_subtest("replied_ends_after_180s")) {
 		default_timeouts(skel);
-		put_flow_aged(skel, &udp_forward, PUBLIC_ADDR, HP_FLOW_REPLIED, 181 * 1000);
+		put_client_flow(skel, &udp_forward, PUBLIC_ADDR, HP_FLOW_REPLIED, 181 * 1000);
 		expect_egress_untouched(ev, skel, &reply, "reply of a replied flow idle 181 s");
 	}
 	if (test_subtest("ended_flow_is_made_anew")) {
 		default_timeouts(skel);
-		put_flow_aged(skel, &udp_forward, PUBLIC_ADDR, HP_FLOW_REPLIED, 181 * 1000);
+		put_client_flow(skel, &udp_forward, PUBLIC_ADDR, HP_FLOW_REPLIED, 181 * 1000);
 		run_frame(&r, skel, INGRESS, v, &in);
 		expect_rewritten(v, &r, &in, NAT_DESTINATION, TARGET_ADDR,
 				 udp_forward.target_port, "a client's packet after its flow ended");
@@ -355,14 +330,14 @@ PACKET_TEST(lifetime_tcp_states, INGRESS)
 
 	if (test_subtest("closing_ends_after_120s")) {
 		default_timeouts(skel);
-		put_flow_aged(skel, &tcp_forward, PUBLIC_ADDR, HP_FLOW_CLOSING, 121 * 1000);
+		put_client_flow(skel, &tcp_forward, PUBLIC_ADDR, HP_FLOW_CLOSING, 121 * 1000);
 		expect_egress_untouched(ev, skel, &data, "a closing flow idle 121 s");
 	}
 	if (test_subtest("established_lives_past_120s")) {
 		default_timeouts(skel);
 		struct frame reply = tcp_reply();
 
-		put_flow_aged(skel, &tcp_forward, PUBLIC_ADDR, HP_FLOW_REPLIED, 3600 * 1000);
+		put_client_flow(skel, &tcp_forward, PUBLIC_ADDR, HP_FLOW_REPLIED, 3600 * 1000);
 		run_frame(&r, skel, EGRESS, ev, &reply);
 		expect_rewritten(ev, &r, &reply, NAT_SOURCE, PUBLIC_ADDR, tcp_forward.port,
 				 "reply of an established flow idle an hour");
@@ -378,7 +353,7 @@ PACKET_TEST(lifetime_last_seen_refresh, INGRESS)
 	struct result r;
 
 	if (test_subtest("fresh_not_written")) {
-		put_flow_aged(skel, &udp_forward, PUBLIC_ADDR, HP_FLOW_REPLIED, 500);
+		put_client_flow(skel, &udp_forward, PUBLIC_ADDR, HP_FLOW_REPLIED, 500);
 		client_flow(skel, &udp_forward, &before);
 		run_frame(&r, skel, INGRESS, v, &in);
 		if (CHECK(client_flow(skel, &udp_forward, &after), "no flow"))
@@ -388,7 +363,7 @@ PACKET_TEST(lifetime_last_seen_refresh, INGRESS)
 	if (test_subtest("stale_refreshed")) {
 		__u64 t0;
 
-		put_flow_aged(skel, &udp_forward, PUBLIC_ADDR, HP_FLOW_REPLIED, 2000);
+		put_client_flow(skel, &udp_forward, PUBLIC_ADDR, HP_FLOW_REPLIED, 2000);
 		client_flow(skel, &udp_forward, &before);
 		t0 = jiffies_now();
 		run_frame(&r, skel, INGRESS, v, &in);
@@ -427,7 +402,7 @@ PACKET_TEST(lifetime_admission_limits_new_flows, INGRESS)
 			CHECK_EQ(r.retval, drop_verdict(v), "verdict of a refused new flow");
 	}
 	CHECK_EQ(admitted, 3, "new flows admitted of 5 in a burst of 3");
-	CHECK_EQ(reason_count(skel, HP_REASON_FLOW_REFUSED), 2, "flow_refused count");
+	CHECK_EQ(reasons_sum(skel, HP_REASON_FLOW_REFUSED), 2, "flow_refused count");
 	CHECK_EQ(count_flows(skel), 3, "flows in the map");
 	/* The client's first flow is live: its packets need no token. */
 	run_frame(&r, skel, INGRESS, v, &first);
@@ -485,10 +460,10 @@ PACKET_TEST(lifetime_direct_packet_ends_flow, INGRESS)
 	struct frame direct = udp_direct(), reply = udp_reply();
 	struct hp_flow flow;
 
-	put_flow_aged(skel, &udp_forward, PUBLIC_ADDR, HP_FLOW_REPLIED, 10);
+	put_client_flow(skel, &udp_forward, PUBLIC_ADDR, HP_FLOW_REPLIED, 10);
 	expect_ingress_untouched(v, skel, &direct, "a direct packet");
 	CHECK(!client_flow(skel, &udp_forward, &flow), "the flow is still there");
-	CHECK_EQ(reason_count(skel, HP_REASON_DIRECT_CLASH), 1, "direct_clash count");
+	CHECK_EQ(reasons_sum(skel, HP_REASON_DIRECT_CLASH), 1, "direct_clash count");
 	expect_egress_untouched(ev, skel, &reply, "reply to the direct packet");
 
 	if (test_subtest("other_port_keeps_flow")) {
@@ -496,7 +471,7 @@ PACKET_TEST(lifetime_direct_packet_ends_flow, INGRESS)
 
 		FRAME_UDPH(&ssh).dest = htons(22);
 		frame_finish(&ssh);
-		put_flow_aged(skel, &udp_forward, PUBLIC_ADDR, HP_FLOW_REPLIED, 10);
+		put_client_flow(skel, &udp_forward, PUBLIC_ADDR, HP_FLOW_REPLIED, 10);
 		expect_ingress_untouched(v, skel, &ssh, "direct to another port");
 		CHECK(client_flow(skel, &udp_forward, &flow), "a flow of another port ended");
 	}
@@ -505,7 +480,7 @@ PACKET_TEST(lifetime_direct_packet_ends_flow, INGRESS)
 
 		config.ingress_overlap = 1;
 		config_write(skel, &config);
-		put_flow_aged(skel, &udp_forward, PUBLIC_ADDR, HP_FLOW_REPLIED, 10);
+		put_client_flow(skel, &udp_forward, PUBLIC_ADDR, HP_FLOW_REPLIED, 10);
 		expect_ingress_untouched(v, skel, &direct, "during an overlap of hooks");
 		CHECK(client_flow(skel, &udp_forward, &flow) == (v != XDP),
 		      "with ingress_overlap, tc must spare the flow and XDP must not");

@@ -376,21 +376,27 @@ struct hp_flow_key flow_key(const struct forward_rule *rule, __be32 client_addr,
 	};
 }
 
-void put_flow(struct hairpin *skel, const struct forward_rule *rule, __be32 client_addr,
-	      __u16 client_port, __be32 public_addr)
+void put_flow_aged(struct hairpin *skel, const struct forward_rule *rule, __be32 client_addr,
+		   __u16 client_port, __be32 public_addr, __u8 state, __u64 age)
 {
 	struct hp_flow_key key = flow_key(rule, client_addr, client_port);
 	struct hp_flow flow = {
 		.public_addr = public_addr,
 		.public_port = htons(rule->port),
-		.state = HP_FLOW_REPLIED,
+		.state = state,
 		.flags = rule->flags,
 		.stats_index = rule->stats_index,
-		.last_seen = jiffies_now(),
+		.last_seen = jiffies_now() - age,
 	};
 
 	CHECK(!bpf_map_update_elem(bpf_map__fd(skel->maps.hp_flows), &key, &flow, BPF_ANY),
 	      "add flow: %s", strerror(errno));
+}
+
+void put_flow(struct hairpin *skel, const struct forward_rule *rule, __be32 client_addr,
+	      __u16 client_port, __be32 public_addr)
+{
+	put_flow_aged(skel, rule, client_addr, client_port, public_addr, HP_FLOW_REPLIED, 0);
 }
 
 bool get_flow(struct hairpin *skel, const struct hp_flow_key *key, struct hp_flow *flow)
@@ -413,6 +419,21 @@ int count_keys(const struct bpf_map *map)
 		n++;
 	}
 	return n;
+}
+
+__u64 reasons_sum(struct hairpin *skel, enum hp_reason reason)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	__u64 per_cpu[256] = { 0 }, sum = 0;
+	__u32 key = reason;
+
+	if (!CHECK(ncpus > 0 && ncpus <= 256, "%d CPUs", ncpus))
+		return 0;
+	CHECK(!bpf_map_lookup_elem(bpf_map__fd(skel->maps.hp_reasons), &key, per_cpu),
+	      "read reasons[%u]: %s", reason, strerror(errno));
+	for (int cpu = 0; cpu < ncpus; cpu++)
+		sum += per_cpu[cpu];
+	return sum;
 }
 
 int count_flows(struct hairpin *skel)

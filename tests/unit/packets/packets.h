@@ -288,6 +288,10 @@ struct hp_flow_key flow_key(const struct forward_rule *rule, __be32 client_addr,
 void put_flow(struct hairpin *skel, const struct forward_rule *rule, __be32 client_addr,
 	      __u16 client_port, __be32 public_addr);
 
+/* The same, in @state, last seen @age jiffies ago. */
+void put_flow_aged(struct hairpin *skel, const struct forward_rule *rule, __be32 client_addr,
+		   __u16 client_port, __be32 public_addr, __u8 state, __u64 age);
+
 /* The tracked flows of both forwards, as ingress leaves them for CLIENT_ADDR. */
 void put_tracked_flows(struct hairpin *skel);
 
@@ -297,6 +301,9 @@ bool get_flow(struct hairpin *skel, const struct hp_flow_key *key, struct hp_flo
 int count_keys(const struct bpf_map *map);
 
 int count_flows(struct hairpin *skel);
+
+/* The reasons counter of @reason, summed over CPUs as status shows it. */
+__u64 reasons_sum(struct hairpin *skel, enum hp_reason reason);
 
 /* One slot of the per-CPU stats, summed over CPUs as the loader shows it. */
 struct hp_stats get_stats(struct hairpin *skel, __u32 index);

@@ -140,21 +140,6 @@ static bool get_entry(struct hairpin *skel, __be32 client, __u16 client_port,
 	return get_flow(skel, &key, flow);
 }
 
-static __u64 reason_count(struct hairpin *skel, enum hp_reason reason)
-{
-	int ncpus = libbpf_num_possible_cpus();
-	__u64 per_cpu[256] = { 0 }, sum = 0;
-	__u32 key = reason;
-
-	if (!CHECK(ncpus > 0 && ncpus <= 256, "%d CPUs", ncpus))
-		return 0;
-	CHECK(!bpf_map_lookup_elem(bpf_map__fd(skel->maps.hp_reasons), &key, per_cpu),
-	      "read reasons[%u]: %s", reason, strerror(errno));
-	for (int cpu = 0; cpu < ncpus; cpu++)
-		sum += per_cpu[cpu];
-	return sum;
-}
-
 /* The client's packet goes to the server from this host, its port kept, and back out. */
 PACKET_TEST(reflect_client_to_server, INGRESS)
 {
@@ -281,7 +266,7 @@ PACKET_TEST(reflect_unknown_neighbour, INGRESS)
 	if (v == XDP) {
 		expect_rewritten(v, &r, &in, NAT_DESTINATION, UNKNOWN_SERVER_ADDR,
 				 unknown.target_port, "to the stack, destination only");
-		CHECK_EQ(reason_count(skel, HP_REASON_NO_NEIGHBOUR), 1, "no_neighbour count");
+		CHECK_EQ(reasons_sum(skel, HP_REASON_NO_NEIGHBOUR), 1, "no_neighbour count");
 	} else {
 		struct frame want = reflected_frame(v, &in, REFLECT_ADDR, CLIENT_UDP_PORT,
 						    UNKNOWN_SERVER_ADDR, unknown.target_port, NULL);
