@@ -19,6 +19,7 @@
 #include "pins.h"
 #include "probe.h"
 #include "tcx.h"
+#include "xdp_drivers.h"
 
 const char *hp_mode_name(__u32 mode)
 {
@@ -73,9 +74,9 @@ static const struct hp_attachment *xdp_taken(const struct hp_netdev *now)
 }
 
 /*
- * Whether to use native XDP: auto picks what is fastest on the device. veth's native XDP
- * turns every skb into an xdp_buff and back and measured slower than tc; a driver without
- * native XDP would get generic XDP, which leaves a stale CHECKSUM_COMPLETE behind.
+ * Whether to use native XDP: auto picks what is fastest on the device and safe with its
+ * driver (xdp_drivers.c); a driver without native XDP would get generic XDP, which leaves a
+ * stale CHECKSUM_COMPLETE behind.
  */
 static bool auto_wants_xdp(const char *name, char *why, size_t len)
 {
@@ -85,12 +86,7 @@ static bool auto_wants_xdp(const char *name, char *why, size_t len)
 		snprintf(why, len, "its driver is unknown; trying native XDP");
 		return true;
 	}
-	if (!strcmp(driver, "veth")) {
-		snprintf(why, len, "veth: its native XDP copies every packet and is slower than tc");
-		return false;
-	}
-	snprintf(why, len, "driver %s", driver);
-	return true;
+	return xdp_driver_wanted(driver, why, len);
 }
 
 int attach_choose(const struct hp_plan_device *dev, enum hp_config_mode mode,

@@ -6,9 +6,10 @@
 #			Debian, arm64), with Debian's cross compiler and arm64 libbpf (multiarch).
 #			CROSS_COMPILE=aarch64-linux-gnu- does the same; CROSS_BUILD is its build dir.
 # make test		builds it too: tests/net/test_cross.sh runs it under qemu-aarch64.
-# make test-kernel KERNEL=debian-6.1 [KERNEL_TESTS="test_packets test_hairpin"]
+# make test-kernel KERNEL=debian-6.1 [KERNEL_TESTS="test_packets test_hairpin"] [KERNEL_LAN=virtio]
 #			every test (or those whose names contain a word of KERNEL_TESTS) inside
 #			another kernel under qemu: debian-X.Y from Debian's archive, or a bzImage.
+#			KERNEL_LAN=virtio: the Pi's LAN link is a pair of virtio-net NICs, not veth.
 #			KERNEL=debian-X.Y-arm64: Debian's arm64 kernel, emulated, running the arm64
 #			builds of the C tests (tests/kernel/run says more).
 #
@@ -89,5 +90,5 @@ endif
 # An arm64 kernel runs the arm64 builds of the C tests; any other, every test.
 test-kernel: all $(TEST_BINS) $(CROSS_BUILD)/hairpin $(BUILD)/kernel/init \
 	$(if $(filter %-arm64,$(KERNEL)),cross-kernel-tests)
-	$(Q)BUILD=$(BUILD) tests/kernel/run $(KERNEL) \
+	$(Q)BUILD=$(BUILD) KERNEL_LAN=$(KERNEL_LAN) tests/kernel/run $(KERNEL) \
 		$(if $(filter %-arm64,$(KERNEL)),,tests/run $(KERNEL_TESTS))

@@ -17,6 +17,9 @@
 # dials the public address is masqueraded to 198.51.100.2 by the Pi, DNATed back to
 # 198.51.100.2 by the router, and dropped by the Pi as a martian: its source is the Pi's own.
 #
+# LAN_NICS="PI_NIC SWITCH_NIC" makes the Pi's LAN link of two real NICs instead of a veth pair
+# (below: lan_link_pi); tests/kernel/run's KERNEL_LAN=virtio sets it in its guest.
+#
 # Everything lives under a per-run prefix (namespaces "hp$$-pi" and so on) and a temporary
 # directory; the EXIT trap kills what was started, removes the namespaces, unmounts bpffs and
 # removes the directory, also when a test stops halfway. DEBUG_TESTENV=1 opens a shell in the
@@ -57,6 +60,7 @@ ROUTER_PUBLIC_ADDR=$PUBLIC_ADDR
 LIB_PIDS=()
 LIB_NETNS=()
 LIB_MOUNTS=()
+LIB_NICS_CLAIMED=0
 LIB_PASSED=0
 LIB_FAILED=0
 PIN_DIR=
@@ -240,6 +244,62 @@ netns_add() {
 	return 0
 }
 
+# ---- the Pi's LAN link: a veth pair, or two real NICs ---------------------------------------
+
+# LAN_NICS="PI_NIC SWITCH_NIC": two NICs of this machine, in this namespace, wired to each
+# other (tests/kernel/run's KERNEL_LAN=virtio: two virtio-net NICs of its guest on one bridge
+# of the host). lan_link_pi makes PI_NIC the Pi's lan0 and SWITCH_NIC the switch's port "pi",
+# so every frame to and from the Pi's LAN crosses a real driver's receive path: what it does
+# with headroom, checksums, offloads and VLAN tags is then part of every test. Unset: a veth
+# pair, as for the phone and the laptop.
+LAN_NICS=${LAN_NICS:-}
+
+# lan_nics_offload on|off: checksum and segmentation offload on both NICs (tx, and with it TSO)
+# and the host's offloads towards them (rx-gro-hw: virtio-net's guest offloads, which also hand
+# over partially checksummed frames). Receive checksum offload is fixed on in virtio-net.
+lan_nics_offload() {
+	ip netns exec "$NS_PI" ethtool -K lan0 tx "$1" rx-gro-hw "$1" >/dev/null &&
+		ip netns exec "$NS_SW" ethtool -K pi tx "$1" rx-gro-hw "$1" >/dev/null
+}
+
+# lan_link_pi ADDR/LEN: the Pi's lan0, plugged into the switch, with ADDR.
+lan_link_pi() {
+	local pi_nic sw_nic
+	if [ -z "$LAN_NICS" ]; then
+		lan_host pi lan0 "$1"
+		return
+	fi
+	read -r pi_nic sw_nic <<<"$LAN_NICS"
+	# Claimed before they move: lan_nics_return brings back whatever moved.
+	LIB_NICS_CLAIMED=1
+	ip link set dev "$pi_nic" netns "$NS_PI" name lan0 &&
+		ip link set dev "$sw_nic" netns "$NS_SW" name pi &&
+		ip -n "$NS_SW" link set pi master br0 up &&
+		ip -n "$NS_PI" link set lan0 up &&
+		ip -n "$NS_PI" addr add "$1" dev lan0 &&
+		lan_nics_offload on
+}
+
+# lan_nics_return: LAN_NICS back to this namespace under their own names, with nothing a test
+# left on them (a namespace that goes away would hand them to the initial namespace instead,
+# named lan0 and pi). Each step only if the NIC is still where lan_link_pi put it.
+lan_nics_return() {
+	local pi_nic sw_nic
+	[ "$LIB_NICS_CLAIMED" = 1 ] || return 0
+	read -r pi_nic sw_nic <<<"$LAN_NICS"
+	if ip -n "$NS_PI" link show dev lan0 >/dev/null 2>&1; then
+		ip -n "$NS_PI" link set dev lan0 xdp off 2>/dev/null
+		tc -n "$NS_PI" qdisc del dev lan0 clsact 2>/dev/null
+		ip -n "$NS_PI" link set dev lan0 down
+		ip -n "$NS_PI" link set dev lan0 netns "$$" name "$pi_nic"
+	fi
+	if ip -n "$NS_SW" link show dev pi >/dev/null 2>&1; then
+		ip -n "$NS_SW" link set dev pi nomaster down
+		ip -n "$NS_SW" link set dev pi netns "$$" name "$sw_nic"
+	fi
+	LIB_NICS_CLAIMED=0
+}
+
 # Namespaces, links, addresses, routes, forwarding and NAT; no WireGuard yet.
 topo_create() {
 	local n
@@ -255,7 +315,7 @@ topo_create() {
 
 	lan_host phone eth0 "$PHONE_ADDR/24" || return 1
 	lan_host laptop eth0 "$LAPTOP_ADDR/24" || return 1
-	lan_host pi lan0 "$PI_LAN_ADDR/24" || return 1
+	lan_link_pi "$PI_LAN_ADDR/24" || return 1
 	ip -n "$NS_PHONE" route add default via "$PI_LAN_ADDR" || return 1
 	ip -n "$NS_LAPTOP" route add default via "$PI_LAN_ADDR" || return 1
 
@@ -431,6 +491,7 @@ topo_destroy() {
 		done
 	done
 	wait 2>/dev/null
+	lan_nics_return
 	for ns in "${LIB_NETNS[@]}"; do
 		ip netns del "$ns" 2>/dev/null
 	done
@@ -715,17 +776,38 @@ veth_offload() {
 			ip netns exec "$ns" ethtool -K "$dev" tx "$1" rx "$1" >/dev/null || return 1
 		done
 	done
+	# The Pi's LAN link too, when it is real NICs.
+	[ -z "$LAN_NICS" ] || lan_nics_offload "$1"
+}
+
+# csum_errors_none: no namespace of this run counted a packet with a bad checksum (IPv4 header,
+# ICMP, UDP, TCP: nstat's *InCsumErrors). Where a receiver verifies checksums (offload off, or
+# a driver that hands the stack CHECKSUM_NONE), every packet hairpin rewrote verified.
+csum_errors_none() {
+	local ns bad=
+	for ns in "${LIB_NETNS[@]}"; do
+		bad+=$(ip netns exec "$ns" nstat -asz 2>/dev/null |
+			awk -v ns="$ns" '$1 ~ /InCsumErrors$/ && $2 != 0 { printf " %s:%s=%s", ns, $1, $2 }')
+	done
+	[ -z "$bad" ] && return 0
+	echo "checksum errors counted:$bad" >&2
+	return 1
 }
 
 # each_combination FUNC: FUNC MODE OFFLOAD for each Mode in NET_MODES and each offload setting
 # in NET_OFFLOADS. FUNC builds its own network; it is torn down after each call, pins and logs
-# included.
+# included, once csum_errors_none has checked it.
 each_combination() {
-	local mode offload
+	local mode offload t
+	t=$(basename "$0" .sh)
+	t=${t#test_}
 	for mode in $NET_MODES; do
 		for offload in $NET_OFFLOADS; do
-			echo "--- Mode = $mode, veth checksum offload $offload"
+			echo "--- Mode = $mode, ${LAN_NICS:+LAN NIC and }veth checksum offload $offload"
 			"$1" "$mode" "$offload"
+			[ "${#LIB_NETNS[@]}" -gt 0 ] &&
+				check "${t}_${mode}_offload_${offload}_no_csum_errors" \
+					"a receiver counted packets with bad checksums" csum_errors_none
 			# DEBUG_TESTENV: a shell in each combination's network before it goes.
 			[ "${DEBUG_TESTENV:-0}" = 1 ] && lib_debug_shell
 			topo_destroy
