@@ -20,7 +20,6 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <getopt.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -426,13 +425,17 @@ static void monitor_loop(struct monitor *mon)
 		report_lost(mon);
 }
 
-static const char usage_line[] = "usage: hairpin monitor [--count N] [--buffer-size KIB]";
+struct monitor_args {
+	long count;		/* 0: until interrupted */
+	__u32 ring_size;	/* bytes; 0: HP_MONITOR_RING_SIZE */
+};
 
 /*
  * --buffer-size: the ring buffer in KiB, a power of two (the kernel's rule) from a page to
- * 1 GiB. 0, or -1 when @text is not one.
+ * 1 GiB, into *(__u32 *)@field in bytes.
  */
-static int parse_buffer_size(const char *text, __u32 *bytes)
+static int parse_buffer_size(const char *cmd, const struct hp_option *opt, const char *text,
+			     void *field)
 {
 	long page_kib = sysconf(_SC_PAGESIZE) / 1024;
 	char *end;
@@ -446,17 +449,20 @@ static int parse_buffer_size(const char *text, __u32 *bytes)
 			"`%s'", page_kib, text);
 		return -1;
 	}
-	*bytes = kib * 1024;
+	*(__u32 *)field = kib * 1024;
 	return 0;
 }
 
-int monitor_main(int argc, char **argv, const struct hp_options *opts)
+static const struct hp_option monitor_options[] = {
+	HP_OPT_POSITIVE("count", 'c', "N", struct monitor_args, count, "end after N lines"),
+	HP_OPT_CUSTOM("buffer-size", 'B', "KIB", struct monitor_args, ring_size, __u32,
+		      parse_buffer_size, "the ring buffer: a power of two, in KiB (default 256)"),
+	{},
+};
+
+static int monitor_main(const void *args, const struct hp_options *opts)
 {
-	static const struct option long_opts[] = {
-		{ "count", required_argument, NULL, 'c' },
-		{ "buffer-size", required_argument, NULL, 'B' },
-		{},
-	};
+	const struct monitor_args *a = args;
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct monitor mon = {
 		.pin_dir = opts->pin_dir,
@@ -464,42 +470,9 @@ int monitor_main(int argc, char **argv, const struct hp_options *opts)
 		.monitors_fd = -1,
 		.ring_fd = -1,
 		.slot = -1,
-		.ring_size = HP_MONITOR_RING_SIZE,
-		.remaining = -1,
+		.ring_size = a->ring_size ? a->ring_size : HP_MONITOR_RING_SIZE,
+		.remaining = a->count ? a->count : -1,
 	};
-	int c;
-
-	/* The dispatcher's getopt_long() has run: start over on this command's arguments. */
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:c:B:", long_opts, NULL)) != -1) {
-		char *end;
-
-		switch (c) {
-		case 'c':
-			errno = 0;
-			mon.remaining = strtol(optarg, &end, 10);
-			if (errno || end == optarg || *end || mon.remaining <= 0) {
-				pr_warn("monitor: --count is not a positive number: `%s'", optarg);
-				return HP_EXIT_USAGE;
-			}
-			break;
-		case 'B':
-			if (parse_buffer_size(optarg, &mon.ring_size))
-				return HP_EXIT_USAGE;
-			break;
-		case ':':
-			pr_warn("monitor: %s needs a number (%s)", argv[optind - 1], usage_line);
-			return HP_EXIT_USAGE;
-		default:
-			pr_warn("monitor: unknown option: `%s' (%s)", argv[optind - 1], usage_line);
-			return HP_EXIT_USAGE;
-		}
-	}
-	if (optind < argc) {
-		pr_warn("monitor: unexpected argument: `%s' (%s)", argv[optind], usage_line);
-		return HP_EXIT_USAGE;
-	}
 
 	if (monitor_open(&mon)) {
 		monitor_close(&mon);
@@ -518,3 +491,15 @@ int monitor_main(int argc, char **argv, const struct hp_options *opts)
 	monitor_close(&mon);
 	return mon.end == MONITOR_FAILED ? HP_EXIT_SYSTEM : HP_EXIT_OK;
 }
+
+const struct hp_command monitor_command = {
+	.name = "monitor",
+	.main = monitor_main,
+	.args_size = sizeof(struct monitor_args),
+	.options = monitor_options,
+	.summary = "print translations as they happen",
+	.help = "Prints one line per translation as it happens, until interrupted or N lines. Up to\n"
+		"eight monitors run at once, each seeing every translation; one goes on across `up'\n"
+		"and ends when `down' takes the instance away. The programs report only while a\n"
+		"monitor runs.\n",
+};

@@ -569,20 +569,23 @@ static int status_read_kernel(struct status *st, const char *pin_dir)
 	return 0;
 }
 
-int status_main(int argc, char **argv, const struct hp_options *opts)
+struct status_args {
+	bool json;
+};
+
+static const struct hp_option status_options[] = {
+	HP_OPT_FLAG("json", 'j', struct status_args, json,
+		    "one JSON object (as hairpin -j status; the schema in hairpin(8))"),
+	{},
+};
+
+static int status_main(const void *args, const struct hp_options *opts)
 {
+	const struct status_args *a = args;
 	struct status st = {};
 	int fds[HP_PIN_COUNT], err;
-	bool json = false;
+	bool json = a->json || opts->json;
 
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--json") || !strcmp(argv[i], "-j")) {
-			json = true;
-		} else {
-			pr_warn("status: unknown argument: `%s'", argv[i]);
-			return HP_EXIT_USAGE;
-		}
-	}
 	/* What is attached is read from the kernel, which takes the privileges up takes. */
 	if (probe_permissions())
 		return HP_EXIT_SYSTEM;
@@ -607,8 +610,13 @@ int status_main(int argc, char **argv, const struct hp_options *opts)
 	if (err)
 		pr_warn("couldn't read the state of the instance at %s: %s", opts->pin_dir,
 			probe_strerror(err));
-	else if (json)
+	else if (json) {
+		struct json_pretty pretty;
+
+		json_pretty_begin(&pretty, opts->pretty);
 		print_json(&st, opts->pin_dir);
+		json_pretty_end(&pretty);
+	}
 	else
 		print_text(&st);
 	pins_close_all(fds);
@@ -622,3 +630,15 @@ int status_main(int argc, char **argv, const struct hp_options *opts)
 	free(st.sources);
 	return err ? HP_EXIT_SYSTEM : HP_EXIT_OK;
 }
+
+const struct hp_command status_command = {
+	.name = "status",
+	.main = status_main,
+	.args_size = sizeof(struct status_args),
+	.options = status_options,
+	.summary = "devices, public address, forwards with counters, tracked flows",
+	.help = "Prints what the kernel has attached on each Device against what should be there\n"
+		"(attached, missing, replaced by whom, renamed, gone), the public address, the\n"
+		"allowed sources, every forward with its packet and byte counters, and the tracked\n"
+		"flows with their idle time.\n",
+};
