@@ -22,7 +22,7 @@ options_of() {
 }
 
 commands=$("$HAIRPIN" help | sed -n '/^Commands:/,/^$/{ s/^  \([a-z-]*\).*/\1/p }')
-check "hairpin help lists the commands" "it lists: $(echo $commands)" \
+check "hairpin help lists the commands" "it lists: $(paste -sd " " <<<"$commands")" \
 	sh -c "echo '$commands' | grep -qx up && echo '$commands' | grep -qx monitor &&
 	       echo '$commands' | grep -qx version && [ $(wc -w <<<"$commands") -ge 10 ]"
 
@@ -113,12 +113,12 @@ if [ -f /usr/share/bash-completion/bash_completion ]; then
 	}
 	offered=$(complete hairpin '')
 	for cmd in $commands; do
-		check "completion offers the command $cmd" "it offers: $(echo $offered)" \
+		check "completion offers the command $cmd" "it offers: $(paste -sd " " <<<"$offered")" \
 			grep -qx -- "$cmd" <<<"$offered"
 		offered_opts=$(complete hairpin "$cmd" -)
 		while read -r name metavar short; do
 			[ -n "$name" ] || continue
-			check "completion offers $cmd --$name" "it offers: $(echo $offered_opts)" \
+			check "completion offers $cmd --$name" "it offers: $(paste -sd " " <<<"$offered_opts")" \
 				grep -qx -- "--$name" <<<"$offered_opts"
 		done <<<"$(options_of "$("$HAIRPIN" "$cmd" --help)")"
 	done
@@ -129,7 +129,7 @@ if [ -f /usr/share/bash-completion/bash_completion ]; then
 	offered_opts=$(complete hairpin -)
 	while read -r name metavar short; do
 		[ -n "$name" ] || continue
-		check "completion offers hairpin's own --$name" "it offers: $(echo $offered_opts)" \
+		check "completion offers hairpin's own --$name" "it offers: $(paste -sd " " <<<"$offered_opts")" \
 			grep -qx -- "--$name" <<<"$offered_opts"
 	done <<<"$(options_of "$global")"
 else
