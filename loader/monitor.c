@@ -201,13 +201,9 @@ static bool instance_present(const struct monitor *mon)
 {
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info);
-	char path[4096];
+	int fd = pins_open(mon->pin_dir, HP_PIN_CONFIG);
 	bool same;
-	int fd;
 
-	if (pins_path(mon->pin_dir, HP_PIN_CONFIG, path, sizeof(path)))
-		return false;
-	fd = bpf_obj_get(path);
 	if (fd < 0)
 		return false;
 	same = !bpf_obj_get_info_by_fd(fd, &info, &len) && info.id == mon->config_id;
@@ -248,11 +244,10 @@ static const char *endpoint(char *buf, size_t len, __be32 addr, __be16 port, boo
 {
 	char ip[INET_ADDRSTRLEN];
 
-	inet_ntop(AF_INET, &addr, ip, sizeof(ip));
 	if (with_port)
-		snprintf(buf, len, "%s:%u", ip, ntohs(port));
+		snprintf(buf, len, "%s:%u", fmt_ip4(addr, ip), ntohs(port));
 	else
-		snprintf(buf, len, "%s", ip);
+		snprintf(buf, len, "%s", fmt_ip4(addr, ip));
 	return buf;
 }
 
@@ -298,16 +293,16 @@ static int print_event(void *ctx, void *data, size_t size)
 /* A pinned map of the running instance, by its pin. -errno, said. */
 static int pin_open(const struct monitor *mon, enum hp_pin pin, int *fd)
 {
-	char path[4096];
-	int err = pins_path(mon->pin_dir, pin, path, sizeof(path));
+	int err;
 
-	if (!err && (*fd = bpf_obj_get(path)) < 0)
-		err = -errno;
+	*fd = pins_open(mon->pin_dir, pin);
+	err = *fd < 0 ? *fd : 0;
 	if (err == -ENOENT)
 		pr_warn("no running instance: nothing pinned at %s (run `hairpin up')",
 			mon->pin_dir);
 	else if (err)
-		pr_warn("couldn't open pinned map %s: %s", path, strerror(-err));
+		pr_warn("couldn't open pinned map %s/%s: %s", mon->pin_dir, hp_pin_names[pin],
+			strerror(-err));
 	return err;
 }
 

@@ -713,7 +713,6 @@ static int status_main(const void *args, const struct hp_options *opts)
 		return HP_EXIT_SYSTEM;
 	err = pins_open_all(opts->pin_dir, fds);
 	if (err) {
-		char path[4096];
 		int fd;
 
 		if (a->prometheus)
@@ -723,7 +722,7 @@ static int status_main(const void *args, const struct hp_options *opts)
 				probe_strerror(err));
 			return HP_EXIT_SYSTEM;
 		}
-		fd = pins_path(opts->pin_dir, HP_PIN_CONFIG, path, sizeof(path)) ? -1 : bpf_obj_get(path);
+		fd = pins_open(opts->pin_dir, HP_PIN_CONFIG);
 		if (fd >= 0)
 			close(fd);
 		return no_instance(opts->pin_dir, fd >= 0);

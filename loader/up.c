@@ -110,13 +110,12 @@ static int reuse_pinned_maps(struct up *up)
 		err = pins_path(up->pin_dir, i, path, sizeof(path));
 		if (err)
 			return err;
-		fd = bpf_obj_get(path);
+		fd = pins_open(up->pin_dir, i);
+		if (fd == -ENOENT)
+			continue;
 		if (fd < 0) {
-			if (errno == ENOENT)
-				continue;
-			err = -errno;
-			pr_warn("couldn't open pinned map %s: %s", path, probe_strerror(err));
-			return err;
+			pr_warn("couldn't open pinned map %s: %s", path, probe_strerror(fd));
+			return fd;
 		}
 		err = check_reusable(up->maps[i], fd, path);
 		if (!err)
