@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # make bench: hairpin measured against null programs of the same hook and against netfilter,
-# side by side (bench/README-section.md). Runs as root, in network namespaces of its own.
+# side by side (README.md, "Benchmarks"). Runs as root, in network namespaces of its own.
 # BENCH_ROUNDS, BENCH_SECONDS and the other knobs that bench/run lists tune it.
 # Everything it builds and writes goes under $(BUILD)/bench/.
 

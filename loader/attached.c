@@ -254,22 +254,3 @@ const struct hp_netdev *attached_netdev(const struct hp_scan *scan, int ifindex)
 			return &scan->devs[i];
 	return NULL;
 }
-
-bool attached_has_owner(const struct hp_netdev *dev, enum hp_owner owner)
-{
-	for (int i = 0; i < dev->n_attachments; i++)
-		if (dev->attachments[i].prog.owner == owner && dev->attachments[i].prog.id)
-			return true;
-	return false;
-}
-
-bool attached_has_others_filters(const struct hp_netdev *dev)
-{
-	for (int i = 0; i < dev->n_attachments; i++) {
-		const struct hp_attachment *a = &dev->attachments[i];
-
-		if (a->hook == HP_HOOK_TC && a->prog.owner != HP_OWNER_SELF)
-			return true;
-	}
-	return false;
-}

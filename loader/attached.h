@@ -51,11 +51,6 @@ void attached_free(struct hp_scan *scan);
 /* The device of @ifindex in @scan, NULL if there is none. */
 const struct hp_netdev *attached_netdev(const struct hp_scan *scan, int ifindex);
 
-/* Whether @dev has any attachment of @owner. */
-bool attached_has_owner(const struct hp_netdev *dev, enum hp_owner owner);
-
-/* Whether @dev's clsact qdisc holds a filter that is not this instance's. */
-bool attached_has_others_filters(const struct hp_netdev *dev);
 
 /* "xdp", "xdpgeneric", "tcx", "tc" */
 const char *hp_hook_name(enum hp_hook hook);

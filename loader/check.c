@@ -9,16 +9,21 @@
 #include "log.h"
 #include "plan.h"
 
-int check_main(int argc, char **argv, const struct hp_options *opts)
+struct check_args {
+	const char *config;
+};
+
+static const struct hp_operand check_operands[] = {
+	HP_OPERAND("CONFIG", struct check_args, config, false, HP_DEFAULT_CONFIG),
+	{},
+};
+
+static int check_main(const void *args, const struct hp_options *opts)
 {
-	const char *path = argc > 1 ? argv[1] : HP_DEFAULT_CONFIG;
+	const char *path = ((const struct check_args *)args)->config;
 	struct hp_plan *plan;
 	int status;
 
-	if (argc > 2) {
-		pr_warn("check: too many arguments: `%s'", argv[2]);
-		return HP_EXIT_USAGE;
-	}
 	plan = calloc(1, sizeof(*plan));
 	if (!plan)
 		return HP_EXIT_SYSTEM;
@@ -39,3 +44,13 @@ int check_main(int argc, char **argv, const struct hp_options *opts)
 	free(plan);
 	return status;
 }
+
+const struct hp_command check_command = {
+	.name = "check",
+	.main = check_main,
+	.args_size = sizeof(struct check_args),
+	.operands = check_operands,
+	.summary = "validate CONFIG; change nothing",
+	.help = "Validates CONFIG as up would, against this host's devices and addresses, and\n"
+		"changes nothing.\n",
+};

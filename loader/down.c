@@ -90,19 +90,24 @@ static void report(const struct hp_scan *scan, const struct detach_report *done,
 				scan->devs[i].name);
 }
 
-int down_main(int argc, char **argv, const struct hp_options *opts)
+struct down_args {
+	const char *config;
+};
+
+static const struct hp_operand down_operands[] = {
+	HP_OPERAND("CONFIG", struct down_args, config, false, NULL),
+	{},
+};
+
+static int down_main(const void *args, const struct hp_options *opts)
 {
-	const char *path = argc > 1 ? argv[1] : NULL;
+	const char *path = ((const struct down_args *)args)->config;
 	struct detach_report *done = NULL;
 	struct hp_device *recs = NULL;
 	struct hp_scan scan = {};
 	struct hp_self self;
 	int n_recs = 0, lock, err;
 
-	if (argc > 2) {
-		pr_warn("down: too many arguments: `%s'", argv[2]);
-		return HP_EXIT_USAGE;
-	}
 	if (probe_permissions())
 		return HP_EXIT_SYSTEM;
 	lock = pins_lock(opts->pin_dir);
@@ -140,3 +145,16 @@ out:
 	close(lock);
 	return err ? HP_EXIT_SYSTEM : HP_EXIT_OK;
 }
+
+const struct hp_command down_command = {
+	.name = "down",
+	.main = down_main,
+	.args_size = sizeof(struct down_args),
+	.operands = down_operands,
+	.summary = "detach from every Device and remove the pins",
+	.help = "Takes this instance's programs off every device the kernel shows them on (renamed\n"
+		"devices, unrecorded ones, whatever a crash left) and removes the pins; a clsact qdisc\n"
+		"only if hairpin added it and no one else's filter is on it. With CONFIG, programs of\n"
+		"an earlier hairpin without identity on its Devices are taken too. Nothing attached is\n"
+		"not an error.\n",
+};

@@ -43,23 +43,29 @@ static int end_flows(int flows_fd, const struct hp_config *config, bool all, __b
 	return err;
 }
 
-int end_flows_main(int argc, char **argv, const struct hp_options *opts)
+struct end_flows_args {
+	const char *which;
+};
+
+static const struct hp_operand end_flows_operands[] = {
+	HP_OPERAND("all|ADDRESS", struct end_flows_args, which, true, NULL),
+	{},
+};
+
+static int end_flows_main(const void *args, const struct hp_options *opts)
 {
+	const char *which = ((const struct end_flows_args *)args)->which;
 	int fds[HP_PIN_COUNT], lock, err, ended;
 	struct hp_config *config;
 	bool all;
 	__be32 addr = 0;
 
-	if (argc != 2) {
-		pr_warn("usage: hairpin end-flows all|ADDRESS");
-		return HP_EXIT_USAGE;
-	}
-	all = !strcmp(argv[1], "all");
+	all = !strcmp(which, "all");
 	if (!all) {
-		const char *why = config_parse_address(argv[1], &addr);
+		const char *why = config_parse_address(which, &addr);
 
 		if (why) {
-			pr_warn("end-flows: %s (give all, or a public address): `%s'", why, argv[1]);
+			pr_warn("end-flows: %s (give all, or a public address): `%s'", why, which);
 			return HP_EXIT_USAGE;
 		}
 	}
@@ -93,3 +99,14 @@ int end_flows_main(int argc, char **argv, const struct hp_options *opts)
 	pr_info("ended %d live flow%s", ended, ended == 1 ? "" : "s");
 	return HP_EXIT_OK;
 }
+
+const struct hp_command end_flows_command = {
+	.name = "end-flows",
+	.main = end_flows_main,
+	.args_size = sizeof(struct end_flows_args),
+	.operands = end_flows_operands,
+	.summary = "end every flow, or those that own ADDRESS",
+	.help = "Ends every tracked flow, or those that own the public address ADDRESS (an old one\n"
+		"whose new owner should get its clients' packets now). An ended flow is translated no\n"
+		"longer: its next packet to the current public address makes a new one.\n",
+};

@@ -26,19 +26,15 @@ int instance_self(const char *pin_dir, struct hp_self *self)
 {
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info);
-	char path[PATH_MAX];
 	int err, fd;
 
 	memset(self, 0, sizeof(*self));
 	err = pins_canonical_dir(pin_dir, self->pin_dir, sizeof(self->pin_dir));
 	if (err)
 		return err;
-	err = pins_path(pin_dir, HP_PIN_CONFIG, path, sizeof(path));
-	if (err)
-		return err;
-	fd = bpf_obj_get(path);
+	fd = pins_open(pin_dir, HP_PIN_CONFIG);
 	if (fd < 0)
-		return errno == ENOENT ? 0 : -errno;
+		return fd == -ENOENT ? 0 : fd;
 	if (bpf_obj_get_info_by_fd(fd, &info, &len))
 		err = -errno;
 	else

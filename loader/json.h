@@ -3,6 +3,8 @@
 #ifndef HP_JSON_H
 #define HP_JSON_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 
 /*
@@ -19,5 +21,27 @@ static inline void json_string(const char *s)
 {
 	json_fprint_string(stdout, s);
 }
+
+/*
+ * @json, compact JSON as hairpin writes it (no white space outside strings needed), indented
+ * by four spaces a level as bpftool -p does, an empty object or array kept as {} or [], and a
+ * newline at the end. Strings pass unchanged.
+ */
+void json_fprint_pretty(FILE *out, const char *json);
+
+/*
+ * -p: what a command prints to stdout between json_pretty_begin(&p, true) and
+ * json_pretty_end(&p) is kept, then written indented. stdout is a variable that glibc lets a
+ * program set (the GNU C Library manual, "Standard Streams"): the JSON writers print to
+ * stdout as they did. With @on false both do nothing.
+ */
+struct json_pretty {
+	FILE *stdout_was;	/* NULL: not capturing */
+	char *text;
+	size_t len;
+};
+
+void json_pretty_begin(struct json_pretty *pretty, bool on);
+void json_pretty_end(struct json_pretty *pretty);
 
 #endif

@@ -20,7 +20,6 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <getopt.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -202,13 +201,9 @@ static bool instance_present(const struct monitor *mon)
 {
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info);
-	char path[4096];
+	int fd = pins_open(mon->pin_dir, HP_PIN_CONFIG);
 	bool same;
-	int fd;
 
-	if (pins_path(mon->pin_dir, HP_PIN_CONFIG, path, sizeof(path)))
-		return false;
-	fd = bpf_obj_get(path);
 	if (fd < 0)
 		return false;
 	same = !bpf_obj_get_info_by_fd(fd, &info, &len) && info.id == mon->config_id;
@@ -249,11 +244,10 @@ static const char *endpoint(char *buf, size_t len, __be32 addr, __be16 port, boo
 {
 	char ip[INET_ADDRSTRLEN];
 
-	inet_ntop(AF_INET, &addr, ip, sizeof(ip));
 	if (with_port)
-		snprintf(buf, len, "%s:%u", ip, ntohs(port));
+		snprintf(buf, len, "%s:%u", fmt_ip4(addr, ip), ntohs(port));
 	else
-		snprintf(buf, len, "%s", ip);
+		snprintf(buf, len, "%s", fmt_ip4(addr, ip));
 	return buf;
 }
 
@@ -299,16 +293,16 @@ static int print_event(void *ctx, void *data, size_t size)
 /* A pinned map of the running instance, by its pin. -errno, said. */
 static int pin_open(const struct monitor *mon, enum hp_pin pin, int *fd)
 {
-	char path[4096];
-	int err = pins_path(mon->pin_dir, pin, path, sizeof(path));
+	int err;
 
-	if (!err && (*fd = bpf_obj_get(path)) < 0)
-		err = -errno;
+	*fd = pins_open(mon->pin_dir, pin);
+	err = *fd < 0 ? *fd : 0;
 	if (err == -ENOENT)
 		pr_warn("no running instance: nothing pinned at %s (run `hairpin up')",
 			mon->pin_dir);
 	else if (err)
-		pr_warn("couldn't open pinned map %s: %s", path, strerror(-err));
+		pr_warn("couldn't open pinned map %s/%s: %s", mon->pin_dir, hp_pin_names[pin],
+			strerror(-err));
 	return err;
 }
 
@@ -426,13 +420,17 @@ static void monitor_loop(struct monitor *mon)
 		report_lost(mon);
 }
 
-static const char usage_line[] = "usage: hairpin monitor [--count N] [--buffer-size KIB]";
+struct monitor_args {
+	long count;		/* 0: until interrupted */
+	__u32 ring_size;	/* bytes; 0: HP_MONITOR_RING_SIZE */
+};
 
 /*
  * --buffer-size: the ring buffer in KiB, a power of two (the kernel's rule) from a page to
- * 1 GiB. 0, or -1 when @text is not one.
+ * 1 GiB, into *(__u32 *)@field in bytes.
  */
-static int parse_buffer_size(const char *text, __u32 *bytes)
+static int parse_buffer_size(const char *cmd, const struct hp_option *opt, const char *text,
+			     void *field)
 {
 	long page_kib = sysconf(_SC_PAGESIZE) / 1024;
 	char *end;
@@ -446,17 +444,20 @@ static int parse_buffer_size(const char *text, __u32 *bytes)
 			"`%s'", page_kib, text);
 		return -1;
 	}
-	*bytes = kib * 1024;
+	*(__u32 *)field = kib * 1024;
 	return 0;
 }
 
-int monitor_main(int argc, char **argv, const struct hp_options *opts)
+static const struct hp_option monitor_options[] = {
+	HP_OPT_POSITIVE("count", 'c', "N", struct monitor_args, count, "end after N lines"),
+	HP_OPT_CUSTOM("buffer-size", 'B', "KIB", struct monitor_args, ring_size, __u32,
+		      parse_buffer_size, "the ring buffer: a power of two, in KiB (default 256)"),
+	{},
+};
+
+static int monitor_main(const void *args, const struct hp_options *opts)
 {
-	static const struct option long_opts[] = {
-		{ "count", required_argument, NULL, 'c' },
-		{ "buffer-size", required_argument, NULL, 'B' },
-		{},
-	};
+	const struct monitor_args *a = args;
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct monitor mon = {
 		.pin_dir = opts->pin_dir,
@@ -464,42 +465,9 @@ int monitor_main(int argc, char **argv, const struct hp_options *opts)
 		.monitors_fd = -1,
 		.ring_fd = -1,
 		.slot = -1,
-		.ring_size = HP_MONITOR_RING_SIZE,
-		.remaining = -1,
+		.ring_size = a->ring_size ? a->ring_size : HP_MONITOR_RING_SIZE,
+		.remaining = a->count ? a->count : -1,
 	};
-	int c;
-
-	/* The dispatcher's getopt_long() has run: start over on this command's arguments. */
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:c:B:", long_opts, NULL)) != -1) {
-		char *end;
-
-		switch (c) {
-		case 'c':
-			errno = 0;
-			mon.remaining = strtol(optarg, &end, 10);
-			if (errno || end == optarg || *end || mon.remaining <= 0) {
-				pr_warn("monitor: --count is not a positive number: `%s'", optarg);
-				return HP_EXIT_USAGE;
-			}
-			break;
-		case 'B':
-			if (parse_buffer_size(optarg, &mon.ring_size))
-				return HP_EXIT_USAGE;
-			break;
-		case ':':
-			pr_warn("monitor: %s needs a number (%s)", argv[optind - 1], usage_line);
-			return HP_EXIT_USAGE;
-		default:
-			pr_warn("monitor: unknown option: `%s' (%s)", argv[optind - 1], usage_line);
-			return HP_EXIT_USAGE;
-		}
-	}
-	if (optind < argc) {
-		pr_warn("monitor: unexpected argument: `%s' (%s)", argv[optind], usage_line);
-		return HP_EXIT_USAGE;
-	}
 
 	if (monitor_open(&mon)) {
 		monitor_close(&mon);
@@ -518,3 +486,15 @@ int monitor_main(int argc, char **argv, const struct hp_options *opts)
 	monitor_close(&mon);
 	return mon.end == MONITOR_FAILED ? HP_EXIT_SYSTEM : HP_EXIT_OK;
 }
+
+const struct hp_command monitor_command = {
+	.name = "monitor",
+	.main = monitor_main,
+	.args_size = sizeof(struct monitor_args),
+	.options = monitor_options,
+	.summary = "print translations as they happen",
+	.help = "Prints one line per translation as it happens, until interrupted or N lines. Up to\n"
+		"eight monitors run at once, each seeing every translation; one goes on across `up'\n"
+		"and ends when `down' takes the instance away. The programs report only while a\n"
+		"monitor runs.\n",
+};

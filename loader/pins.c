@@ -46,6 +46,17 @@ int pins_path(const char *dir, enum hp_pin pin, char *buf, size_t len)
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
+int pins_open(const char *dir, enum hp_pin pin)
+{
+	char path[PATH_MAX];
+	int fd, err = pins_path(dir, pin, path, sizeof(path));
+
+	if (err)
+		return err;
+	fd = bpf_obj_get(path);
+	return fd < 0 ? -errno : fd;
+}
+
 static int fs_type(const char *path, long *type)
 {
 	struct statfs st;
@@ -56,7 +67,8 @@ static int fs_type(const char *path, long *type)
 	return 0;
 }
 
-int pins_check_bpffs(const char *dir)
+/* Whether @dir is on bpffs: 0 yes, -ENOTSUP no, -errno when it can't be looked at. */
+static int pins_check_bpffs(const char *dir)
 {
 	long type = 0;
 	int err = fs_type(dir, &type);
@@ -242,7 +254,8 @@ int pins_lock(const char *dir)
 	return fd;
 }
 
-const char *pins_object_kind(int fd, char *buf, size_t len)
+/* What a pinned object is: "map", "prog", "link", from the kernel's fdinfo. */
+static const char *pins_object_kind(int fd, char *buf, size_t len)
 {
 	char path[64], line[128];
 	FILE *f;
@@ -411,13 +424,12 @@ int pins_read_devices(const char *dir, struct hp_device **records, int *n)
 	err = pins_path(dir, HP_PIN_DEVICES, path, sizeof(path));
 	if (err)
 		return err;
-	fd = bpf_obj_get(path);
+	fd = pins_open(dir, HP_PIN_DEVICES);
+	if (fd == -ENOENT)
+		return 0;
 	if (fd < 0) {
-		if (errno == ENOENT)
-			return 0;
-		err = -errno;
-		pr_warn("couldn't open %s: %s", path, probe_strerror(err));
-		return err;
+		pr_warn("couldn't open %s: %s", path, probe_strerror(fd));
+		return fd;
 	}
 	err = maps_read_devices(fd, records, n);
 	close(fd);
@@ -428,20 +440,15 @@ int pins_read_devices(const char *dir, struct hp_device **records, int *n)
 
 int pins_open_all(const char *dir, int fds[HP_PIN_COUNT])
 {
-	char path[4096];
 	int i, err;
 
 	for (i = 0; i < HP_PIN_COUNT; i++)
 		fds[i] = -1;
 	for (i = 0; i < HP_PIN_COUNT; i++) {
-		err = pins_path(dir, i, path, sizeof(path));
-		if (err)
+		err = pins_open(dir, i);
+		if (err < 0)
 			goto fail;
-		fds[i] = bpf_obj_get(path);
-		if (fds[i] < 0) {
-			err = -errno;
-			goto fail;
-		}
+		fds[i] = err;
 	}
 	return 0;
 fail:

@@ -34,6 +34,8 @@ extern const char *const hp_pin_names[HP_PIN_COUNT];
 
 /* DIR/NAME into @buf; -ENAMETOOLONG if it does not fit. */
 int pins_path(const char *dir, enum hp_pin pin, char *buf, size_t len);
+/* The pinned object @pin of @dir, opened: an fd, or -errno (-ENOENT: not pinned). */
+int pins_open(const char *dir, enum hp_pin pin);
 
 /* Where the tcx links are pinned: DIR/links. */
 #define HP_PIN_LINKS "links"
@@ -56,9 +58,6 @@ int pins_canonical_dir(const char *dir, char *out, size_t len);
  * *created tells whether this call made the directory, for the caller to undo.
  */
 int pins_prepare(const char *dir, bool *created);
-
-/* Whether @dir is on bpffs: 0 yes, -ENOTSUP no, -errno when it can't be looked at. */
-int pins_check_bpffs(const char *dir);
 
 /*
  * pins_lock() - an exclusive lock on the instance of pin dir @dir, so that two commands that
@@ -84,9 +83,6 @@ int pins_check(const char *dir);
  * Return: 0, or the first -errno after printing it.
  */
 int pins_remove(const char *dir);
-
-/* What a pinned object is: "map", "prog", "link", from the kernel's fdinfo. */
-const char *pins_object_kind(int fd, char *buf, size_t len);
 
 /*
  * pins_read_devices() - the records of the pinned devices map (malloc()ed): none (0, *n 0)

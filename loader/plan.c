@@ -253,7 +253,12 @@ static int worse(int a, int b)
 							   : (a ? a : b);
 }
 
-int plan_make(const struct hp_config_file *conf, struct hp_plan *plan)
+/*
+ * Check @conf against this host and resolve it into @plan. Prints every problem it finds
+ * ("hairpin: FILE:LINE: ...") and returns HP_EXIT_OK, HP_EXIT_USAGE for a configuration that
+ * cannot work anywhere, or HP_EXIT_SYSTEM when this host lacks something (a Device).
+ */
+static int plan_make(const struct hp_config_file *conf, struct hp_plan *plan)
 {
 	int status;
 

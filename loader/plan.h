@@ -61,13 +61,6 @@ struct hp_plan {
 };
 
 /*
- * Check @conf against this host and resolve it into @plan. Prints every problem it finds
- * ("hairpin: FILE:LINE: ...") and returns HP_EXIT_OK, HP_EXIT_USAGE for a configuration that
- * cannot work anywhere, or HP_EXIT_SYSTEM when this host lacks something (a Device).
- */
-int plan_make(const struct hp_config_file *conf, struct hp_plan *plan);
-
-/*
  * Whether @addr can serve as the public address for @devices: not on the LAN of a Device (a
  * Device's own addresses included), where rewriting it would take it from the hosts that
  * have it. An address of another interface of this host is fine: a gateway whose own ppp0

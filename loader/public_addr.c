@@ -18,11 +18,11 @@
 static int running_devices(const char *pin_dir, char names[][IF_NAMESIZE], int *n)
 {
 	struct hp_device *recs;
-	char path[4096];
 	int fd, err, count;
 
 	*n = 0;
-	if (pins_path(pin_dir, HP_PIN_DEVICES, path, sizeof(path)) || (fd = bpf_obj_get(path)) < 0)
+	fd = pins_open(pin_dir, HP_PIN_DEVICES);
+	if (fd < 0)
 		return -ENOENT;
 	err = maps_read_devices(fd, &recs, &count);
 	close(fd);
@@ -38,18 +38,15 @@ static int running_devices(const char *pin_dir, char names[][IF_NAMESIZE], int *
  * -ENOENT when none runs. */
 static int open_config(const char *pin_dir, int *lock, int *fd, int *flows_fd)
 {
-	char path[4096];
-
 	*lock = pins_lock(pin_dir);
 	if (*lock < 0)
 		return *lock;
-	if (pins_path(pin_dir, HP_PIN_CONFIG, path, sizeof(path)) ||
-	    (*fd = bpf_obj_get(path)) < 0) {
+	*fd = pins_open(pin_dir, HP_PIN_CONFIG);
+	if (*fd < 0) {
 		close(*lock);
 		return -ENOENT;
 	}
-	if (flows_fd && (pins_path(pin_dir, HP_PIN_FLOWS, path, sizeof(path)) ||
-			 (*flows_fd = bpf_obj_get(path)) < 0)) {
+	if (flows_fd && (*flows_fd = pins_open(pin_dir, HP_PIN_FLOWS)) < 0) {
 		close(*fd);
 		close(*lock);
 		return -ENOENT;

@@ -27,6 +27,7 @@
 
 #include "backoff.h"
 #include "dns.h"
+#include "format.h"
 #include "log.h"
 #include "source.h"
 
@@ -190,7 +191,7 @@ static void dns_finish(struct dns_source *src, const struct dns_result *r, __u64
 	wait = dns_clamp_ttl(r->ttl);
 	src->next_at = now + (__u64)wait * 1000;
 	pr_debug("%s: %s, TTL %u s: asking again in %u s", src->base.label,
-		 inet_ntop(AF_INET, &r->addr, a, sizeof(a)), r->ttl, wait);
+		 fmt_ip4(r->addr, a), r->ttl, wait);
 	ev = source_event_add(out, SOURCE_ADDRESS);
 	ev->addr = r->addr;
 }

@@ -32,6 +32,7 @@
 #include "pins.h"
 #include "route.h"
 #include "probe.h"
+#include "prometheus.h"
 #include "version.h"
 
 /* How a forward's target is reached, as `check` says it for a configuration. */
@@ -438,6 +439,119 @@ static void print_json(const struct status *st, const char *pin_dir)
 	printf("}\n");
 }
 
+/* hairpin_build_info and hairpin_up, which `status --prometheus' prints whatever happens. */
+static void print_prometheus_up(bool up)
+{
+	struct prom_labels l = {};
+
+	prom_family(stdout, "hairpin_build_info", "gauge", "The version of hairpin that wrote "
+		    "these metrics, as hairpin --version prints it.");
+	prom_label(&l, "version", HAIRPIN_VERSION);
+	prom_sample(stdout, "hairpin_build_info", &l, 1);
+	prom_family(stdout, "hairpin_up", "gauge", "1 if an instance of hairpin runs at the pin "
+		    "dir and could be read, else 0 (and none of the other metrics).");
+	prom_sample(stdout, "hairpin_up", NULL, up);
+}
+
+/*
+ * The metrics for node_exporter's textfile collector (contrib/prometheus/), named and
+ * labelled as status --json names things: the forwards' counters both ways, the live flows,
+ * each old public address and the live flows that still own it, the packets not handled as
+ * usual by reason (all of them, 0 too, so that a rate is defined from the start), each
+ * Device's state as the kernel shows it, the public address. Documented in hairpin(8).
+ */
+static void print_prometheus(const struct status *st)
+{
+	static const char *const directions[] = { "to_target", "to_client" };
+	char a[INET_ADDRSTRLEN], target[INET_ADDRSTRLEN + 8];
+
+	print_prometheus_up(true);
+	prom_family(stdout, "hairpin_public_address_info", "gauge",
+		    "The public address whose forwarded ports hairpin sends back in (no sample: none).");
+	if (st->config.public_addr) {
+		struct prom_labels l = {};
+
+		prom_label(&l, "address", fmt_ip4(st->config.public_addr, a));
+		prom_sample(stdout, "hairpin_public_address_info", &l, 1);
+	}
+	for (int m = 0; m < 2; m++) {
+		const char *name = m ? "hairpin_forward_bytes_total" : "hairpin_forward_packets_total";
+
+		prom_family(stdout, name, "counter", m ?
+			    "Bytes translated for a forward, to its target or back to the client." :
+			    "Packets translated for a forward, to its target or back to the client.");
+		for (int i = 0; i < st->n_forwards; i++) {
+			const struct hp_forward_entry *f = &st->forwards[i];
+			const struct hp_stats *s = &st->stats[i];
+			const __u64 values[2][2] = {
+				{ s->to_target_packets, s->to_client_packets },
+				{ s->to_target_bytes, s->to_client_bytes },
+			};
+
+			snprintf(target, sizeof(target), "%s:%u", fmt_ip4(f->value.target_addr, a),
+				 ntohs(f->value.target_port));
+			for (int d = 0; d < 2; d++) {
+				struct prom_labels l = {};
+
+				prom_label(&l, "protocol", fmt_protocol(f->protocol));
+				prom_label_u32(&l, "port", f->port);
+				prom_label(&l, "target", target);
+				prom_label(&l, "direction", directions[d]);
+				prom_sample(stdout, name, &l, values[m][d]);
+			}
+		}
+	}
+	prom_family(stdout, "hairpin_flows", "gauge", "Live flows that hairpin translates.");
+	prom_sample(stdout, "hairpin_flows", NULL, st->n_live);
+	prom_family(stdout, "hairpin_flows_ended", "gauge",
+		    "Ended flows the flows map still holds, for it to reuse.");
+	prom_sample(stdout, "hairpin_flows_ended", NULL, st->n_ended);
+	prom_family(stdout, "hairpin_old_public_address_flows", "gauge",
+		    "Live flows that still own an old public address (one sample per old address).");
+	for (int i = 0; i < HP_MAX_OLD_PUBLIC; i++) {
+		__be32 old = st->config.old_public_addrs[i];
+		struct prom_labels l = {};
+
+		if (!old)
+			continue;
+		prom_label(&l, "address", fmt_ip4(old, a));
+		prom_sample(stdout, "hairpin_old_public_address_flows", &l,
+			    flows_owning(st->flows, st->n_flows, old));
+	}
+	prom_family(stdout, "hairpin_not_handled_packets_total", "counter",
+		    "Packets not handled as usual, by reason (doc/translation.md, \"Counted\").");
+	for (int r = 0; r < HP_REASONS; r++) {
+		struct prom_labels l = {};
+
+		prom_label(&l, "reason", reason_names[r]);
+		prom_sample(stdout, "hairpin_not_handled_packets_total", &l, st->reasons[r]);
+	}
+	prom_family(stdout, "hairpin_device_attached", "gauge",
+		    "1 if both of this instance's programs are attached to the Device, as the kernel shows.");
+	for (int i = 0; i < st->n_devices; i++) {
+		const struct hp_device_health *h = &st->health[i];
+		struct prom_labels l = {};
+
+		prom_label(&l, "device", h->record->name);
+		prom_label(&l, "mode", hp_mode_name(h->record->mode));
+		prom_sample(stdout, "hairpin_device_attached", &l, h->state == HP_DEVICE_ATTACHED);
+	}
+	prom_family(stdout, "hairpin_device_state", "gauge",
+		    "The Device's state as status says it: 1 for the state it is in, 0 for the others.");
+	for (int i = 0; i < st->n_devices; i++) {
+		const struct hp_device_health *h = &st->health[i];
+
+		for (enum hp_device_state state = HP_DEVICE_ATTACHED; state <= HP_DEVICE_GONE;
+		     state++) {
+			struct prom_labels l = {};
+
+			prom_label(&l, "device", h->record->name);
+			prom_label(&l, "state", health_device_state_name(state));
+			prom_sample(stdout, "hairpin_device_state", &l, h->state == state);
+		}
+	}
+}
+
 static int status_read_sources(struct status *st, int fd)
 {
 	struct hp_source_entry *all;
@@ -569,34 +683,46 @@ static int status_read_kernel(struct status *st, const char *pin_dir)
 	return 0;
 }
 
-int status_main(int argc, char **argv, const struct hp_options *opts)
+struct status_args {
+	bool json;
+	bool prometheus;
+};
+
+static const struct hp_option status_options[] = {
+	HP_OPT_FLAG("json", 'j', struct status_args, json,
+		    "one JSON object (as hairpin -j status; the schema in hairpin(8))"),
+	HP_OPT_FLAG("prometheus", 0, struct status_args, prometheus,
+		    "metrics in Prometheus' text format (hairpin_up 0 without an instance)"),
+	{},
+};
+
+static int status_main(const void *args, const struct hp_options *opts)
 {
+	const struct status_args *a = args;
 	struct status st = {};
 	int fds[HP_PIN_COUNT], err;
-	bool json = false;
+	bool json = a->json || opts->json;
 
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--json") || !strcmp(argv[i], "-j")) {
-			json = true;
-		} else {
-			pr_warn("status: unknown argument: `%s'", argv[i]);
-			return HP_EXIT_USAGE;
-		}
+	if (json && a->prometheus) {
+		pr_warn("status: --prometheus and %s exclude each other",
+			a->json ? "--json" : "hairpin's -j or -p");
+		return HP_EXIT_USAGE;
 	}
 	/* What is attached is read from the kernel, which takes the privileges up takes. */
 	if (probe_permissions())
 		return HP_EXIT_SYSTEM;
 	err = pins_open_all(opts->pin_dir, fds);
 	if (err) {
-		char path[4096];
 		int fd;
 
+		if (a->prometheus)
+			print_prometheus_up(false);
 		if (err != -ENOENT) {
 			pr_warn("couldn't open the pinned maps in %s: %s", opts->pin_dir,
 				probe_strerror(err));
 			return HP_EXIT_SYSTEM;
 		}
-		fd = pins_path(opts->pin_dir, HP_PIN_CONFIG, path, sizeof(path)) ? -1 : bpf_obj_get(path);
+		fd = pins_open(opts->pin_dir, HP_PIN_CONFIG);
 		if (fd >= 0)
 			close(fd);
 		return no_instance(opts->pin_dir, fd >= 0);
@@ -604,11 +730,20 @@ int status_main(int argc, char **argv, const struct hp_options *opts)
 	err = status_read(&st, fds);
 	if (!err)
 		err = status_read_kernel(&st, opts->pin_dir);
-	if (err)
+	if (err) {
 		pr_warn("couldn't read the state of the instance at %s: %s", opts->pin_dir,
 			probe_strerror(err));
-	else if (json)
+		if (a->prometheus)
+			print_prometheus_up(false);
+	} else if (a->prometheus) {
+		print_prometheus(&st);
+	} else if (json) {
+		struct json_pretty pretty;
+
+		json_pretty_begin(&pretty, opts->pretty);
 		print_json(&st, opts->pin_dir);
+		json_pretty_end(&pretty);
+	}
 	else
 		print_text(&st);
 	pins_close_all(fds);
@@ -622,3 +757,16 @@ int status_main(int argc, char **argv, const struct hp_options *opts)
 	free(st.sources);
 	return err ? HP_EXIT_SYSTEM : HP_EXIT_OK;
 }
+
+const struct hp_command status_command = {
+	.name = "status",
+	.main = status_main,
+	.args_size = sizeof(struct status_args),
+	.options = status_options,
+	.summary = "devices, public address, forwards with counters, tracked flows",
+	.help = "Prints what the kernel has attached on each Device against what should be there\n"
+		"(attached, missing, replaced by whom, renamed, gone), the public address, the\n"
+		"allowed sources, every forward with its packet and byte counters, and the tracked\n"
+		"flows with their idle time. --prometheus prints the same as metrics, for\n"
+		"node_exporter's textfile collector (contrib/prometheus/ writes them every minute).\n",
+};

@@ -110,13 +110,12 @@ static int reuse_pinned_maps(struct up *up)
 		err = pins_path(up->pin_dir, i, path, sizeof(path));
 		if (err)
 			return err;
-		fd = bpf_obj_get(path);
+		fd = pins_open(up->pin_dir, i);
+		if (fd == -ENOENT)
+			continue;
 		if (fd < 0) {
-			if (errno == ENOENT)
-				continue;
-			err = -errno;
-			pr_warn("couldn't open pinned map %s: %s", path, probe_strerror(err));
-			return err;
+			pr_warn("couldn't open pinned map %s: %s", path, probe_strerror(fd));
+			return fd;
 		}
 		err = check_reusable(up->maps[i], fd, path);
 		if (!err)
@@ -468,17 +467,22 @@ static int up_run(struct up *up)
 	return commit(up) ? HP_EXIT_SYSTEM : HP_EXIT_OK;
 }
 
-int up_main(int argc, char **argv, const struct hp_options *opts)
+struct up_args {
+	const char *config;
+};
+
+static const struct hp_operand up_operands[] = {
+	HP_OPERAND("CONFIG", struct up_args, config, false, HP_DEFAULT_CONFIG),
+	{},
+};
+
+static int up_main(const void *args, const struct hp_options *opts)
 {
-	const char *path = argc > 1 ? argv[1] : HP_DEFAULT_CONFIG;
+	const char *path = ((const struct up_args *)args)->config;
 	bool created_dir = false;
 	int status, lock;
 	struct up *up;
 
-	if (argc > 2) {
-		pr_warn("up: too many arguments: `%s'", argv[2]);
-		return HP_EXIT_USAGE;
-	}
 	/* Large (a plan, a transaction per Device): not on the stack. */
 	up = calloc(1, sizeof(*up));
 	if (up)
@@ -523,3 +527,15 @@ out_plan:
 	free(up);
 	return status;
 }
+
+const struct hp_command up_command = {
+	.name = "up",
+	.main = up_main,
+	.args_size = sizeof(struct up_args),
+	.operands = up_operands,
+	.summary = "load, attach, fill and pin; replace a running instance in place",
+	.help = "Validates CONFIG completely, then loads the programs, pins the maps, fills them and\n"
+		"attaches the programs to every Device. Run again, it replaces the running instance\n"
+		"without a gap, keeping its flows and counters. If a step fails, the earlier ones are\n"
+		"undone; if it is killed at any step, the next up or down clears what it left.\n",
+};

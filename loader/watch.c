@@ -194,19 +194,24 @@ static int watch_loop(struct watch *w, int sig_fd)
 	}
 }
 
-int watch_main(int argc, char **argv, const struct hp_options *opts)
+struct watch_args {
+	const char *config;
+};
+
+static const struct hp_operand watch_operands[] = {
+	HP_OPERAND("CONFIG", struct watch_args, config, false, HP_DEFAULT_CONFIG),
+	{},
+};
+
+static int watch_main(const void *args, const struct hp_options *opts)
 {
-	const char *path = argc > 1 ? argv[1] : HP_DEFAULT_CONFIG;
+	const char *path = ((const struct watch_args *)args)->config;
 	struct watch w = { .pin_dir = opts->pin_dir };
 	struct hp_config_file *conf;
 	char a[INET_ADDRSTRLEN], err_text[SOURCE_TEXT_MAX + 64];
 	sigset_t mask;
 	int sig_fd, status, err;
 
-	if (argc > 2) {
-		pr_warn("watch: too many arguments: `%s'", argv[2]);
-		return HP_EXIT_USAGE;
-	}
 	conf = calloc(1, sizeof(*conf));
 	if (!conf) {
 		pr_warn("out of memory");
@@ -262,3 +267,14 @@ int watch_main(int argc, char **argv, const struct hp_options *opts)
 	free(conf);
 	return status;
 }
+
+const struct hp_command watch_command = {
+	.name = "watch",
+	.main = watch_main,
+	.args_size = sizeof(struct watch_args),
+	.operands = watch_operands,
+	.summary = "keep the public address current from PublicAddressFrom",
+	.help = "Runs until stopped, keeping the running instance's public address current from\n"
+		"PublicAddressFrom in CONFIG (dns:NAME, natpmp or interface:NAME). SIGHUP asks the\n"
+		"source again at once; SIGTERM or SIGINT end it.\n",
+};

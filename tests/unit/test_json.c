@@ -15,8 +15,8 @@
 #include "test.h"
 #include "json.h"
 
-/* What json_fprint_string() writes for @s; static, valid until the next call. */
-static const char *json_of(const char *s)
+/* What @write writes for @s; static, valid until the next call. */
+static const char *written(void (*write)(FILE *out, const char *s), const char *s)
 {
 	static char *buf;
 	size_t len;
@@ -27,9 +27,15 @@ static const char *json_of(const char *s)
 	out = open_memstream(&buf, &len);
 	if (!out)
 		return "";
-	json_fprint_string(out, s);
+	write(out, s);
 	fclose(out);
 	return buf;
+}
+
+/* What json_fprint_string() writes for @s. */
+static const char *json_of(const char *s)
+{
+	return written(json_fprint_string, s);
 }
 
 #define CHECK_JSON(in, want)                                                               \
@@ -162,4 +168,43 @@ TEST(json_any_bytes_give_one_valid_string_in_valid_utf8)
 		}
 	}
 	CHECK_EQ(bad, 0, "invalid outputs");
+}
+
+/* What json_fprint_pretty() writes for @json. */
+static const char *pretty_of(const char *json)
+{
+	return written(json_fprint_pretty, json);
+}
+
+#define CHECK_PRETTY(in, want)                                                             \
+	CHECK(!strcmp(pretty_of(in), want), "pretty of %s: got\n%s\nwant\n%s", in,          \
+	      pretty_of(in), want)
+
+TEST(json_pretty_indents_four_spaces_a_level_as_bpftool_p)
+{
+	CHECK_PRETTY("{}", "{}\n");
+	CHECK_PRETTY("{\"a\":1}", "{\n    \"a\": 1\n}\n");
+	CHECK_PRETTY("{\"a\":[],\"b\":{},\"c\":[1,{\"d\":null}]}\n",
+		     "{\n"
+		     "    \"a\": [],\n"
+		     "    \"b\": {},\n"
+		     "    \"c\": [\n"
+		     "        1,\n"
+		     "        {\n"
+		     "            \"d\": null\n"
+		     "        }\n"
+		     "    ]\n"
+		     "}\n");
+}
+
+TEST(json_pretty_leaves_strings_as_they_are)
+{
+	/* What looks like structure inside a string, escaped quotes and backslashes. */
+	CHECK_PRETTY("[\"a,b:{[\",\"q\\\"x,\",\"\\\\\",\" \"]",
+		     "[\n"
+		     "    \"a,b:{[\",\n"
+		     "    \"q\\\"x,\",\n"
+		     "    \"\\\\\",\n"
+		     "    \" \"\n"
+		     "]\n");
 }
