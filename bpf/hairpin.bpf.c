@@ -246,8 +246,11 @@ static __always_inline int reflect_route(void *ctx, const bool xdp, const struct
 {
 	__u32 ifindex = ctx_ifindex(ctx, xdp);
 
-	if (!xdp)
+	if (!xdp) {
+		/* The next hop is the target or the client itself, on the Device's LAN. */
+		fib->ipv4_dst = daddr;
 		return 0;
+	}
 	__builtin_memset(fib, 0, sizeof(*fib));
 	fib->family = 2;	/* AF_INET */
 	fib->l4_protocol = pkt->protocol;
@@ -265,13 +268,18 @@ static __always_inline int reflect_route(void *ctx, const bool xdp, const struct
 /*
  * reflect_send() - the verdict that sends a rewritten, reflected packet back out: XDP_TX with
  * the next hop's link-layer addresses from reflect_route(); on tc a redirect to the egress of
- * the device it came in on, through the neighbour table (bpf_redirect_neigh()), so that it
- * never enters this host's IP stack or conntrack.
+ * the device it came in on, through the neighbour table (bpf_redirect_neigh(), given the next
+ * hop so that it needs no route lookup of its own), so that it never enters this host's IP
+ * stack or conntrack.
  */
 static __always_inline int reflect_send(void *ctx, const bool xdp, const struct bpf_fib_lookup *fib)
 {
-	if (!xdp)
-		return bpf_redirect_neigh(((struct __sk_buff *)ctx)->ifindex, NULL, 0, 0);
+	if (!xdp) {
+		struct bpf_redir_neigh nh = { .nh_family = 2 /* AF_INET */,
+					      .ipv4_nh = fib->ipv4_dst };
+
+		return bpf_redirect_neigh(((struct __sk_buff *)ctx)->ifindex, &nh, sizeof(nh), 0);
+	}
 	if (ctx_store(ctx, true, 0, fib->dmac, ETH_ALEN) ||
 	    ctx_store(ctx, true, ETH_ALEN, fib->smac, ETH_ALEN))
 		return XDP_DROP;
@@ -410,6 +418,7 @@ static __always_inline enum verdict frag_follow(void *ctx, const bool xdp,
 	struct hp_frag *frag = bpf_map_lookup_elem(&hp_frags, &key);
 
 	__be32 saddr, daddr;
+	bool reflected;
 
 	if (!frag) {
 		/*
@@ -422,21 +431,22 @@ static __always_inline enum verdict frag_follow(void *ctx, const bool xdp,
 	}
 	saddr = frag->saddr ?: pkt->saddr;
 	daddr = frag->daddr ?: pkt->daddr;
+	/* Both addresses: a reflected datagram, which only ingress sees. */
+	reflected = direction == HP_DIR_INGRESS && frag->saddr && frag->daddr;
 	/* A reflected datagram: its fragments go back out as its first did, or to the stack. */
-	if (frag->saddr && frag->daddr &&
-	    (pkt->ttl <= 1 || reflect_route(ctx, xdp, pkt, saddr, daddr, fib))) {
+	if (reflected && (pkt->ttl <= 1 || reflect_route(ctx, xdp, pkt, saddr, daddr, fib))) {
 		reason_count(HP_REASON_NO_NEIGHBOUR);
 		return VERDICT_PASS;
 	}
 	if (nat_rewrite_addrs(ctx, xdp, pkt, saddr, daddr,
-			      frag->saddr && frag->daddr ? pkt->ttl - 1 : pkt->ttl)) {
+			      reflected ? pkt->ttl - 1 : pkt->ttl)) {
 		reason_count(HP_REASON_REWRITE_FAILED);
 		return VERDICT_DROP;
 	}
 	if (monitoring(config))
 		monitor_report(ctx, xdp, pkt, direction, HP_EVENT_FRAGMENT,
 			       direction == HP_DIR_INGRESS ? daddr : saddr, 0);
-	return frag->saddr && frag->daddr ? VERDICT_TX : VERDICT_PASS;
+	return reflected ? VERDICT_TX : VERDICT_PASS;
 }
 
 static __always_inline void stats_count(__u32 index, bool to_target, __u16 ip_len)

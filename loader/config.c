@@ -983,13 +983,6 @@ const char *config_mode_name(enum hp_config_mode mode)
 	return "unknown";
 }
 
-const char *config_timeout_name(enum hp_config_timeout timeout)
-{
-	if ((unsigned int)timeout < HP_TIMEOUT_COUNT)
-		return timeout_keys[timeout].name;
-	return "unknown";
-}
-
 const char *config_addr_from_name(enum hp_config_addr_from from)
 {
 	if ((unsigned int)from < ARRAY_SIZE(addr_from_names))

@@ -142,8 +142,6 @@ int config_load(struct hp_config_file *conf, const char *path);
 const char *config_quote(const char *text, char buf[HP_CONFIG_QUOTE_SIZE]);
 
 const char *config_mode_name(enum hp_config_mode mode);
-/* "UDPTimeout", ..., as the file spells the key of @timeout. */
-const char *config_timeout_name(enum hp_config_timeout timeout);
 /* "dns", "natpmp", "interface" ("none" for HP_ADDR_FROM_NONE), as PublicAddressFrom spells it. */
 const char *config_addr_from_name(enum hp_config_addr_from from);
 

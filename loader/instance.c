@@ -213,7 +213,11 @@ const char *instance_owner_text(const struct hp_prog *prog, char *buf, size_t le
 	return buf;
 }
 
-int instance_prog_map(__u32 prog_id, const char *name)
+/*
+ * An fd of the map named @name that program @prog_id uses (the monitors map, a map of maps,
+ * which cannot carry BTF and so is not pinned, is found this way). -ENOENT when it has none.
+ */
+static int instance_prog_map(__u32 prog_id, const char *name)
 {
 	__u32 map_ids[MAX_PROG_MAPS];
 	struct bpf_prog_info info = {

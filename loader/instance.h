@@ -51,13 +51,6 @@ void instance_identity(const struct hp_self *self, struct hp_instance *identity)
 int instance_classify(const struct hp_self *self, __u32 prog_id, struct hp_prog *prog);
 
 /*
- * instance_prog_map() - an fd of the map named @name that program @prog_id uses (the monitors
- * map of map-of-maps type, which cannot carry BTF and so is not pinned, is found this way).
- * Return: the fd, -ENOENT when the program has no such map, or -errno.
- */
-int instance_prog_map(__u32 prog_id, const char *name);
-
-/*
  * instance_find_map() - the map named @name of any program of this instance attached on any
  * device in @scan (struct hp_scan). Return: an fd, -ENOENT when none is attached, or -errno.
  */
