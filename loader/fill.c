@@ -14,6 +14,7 @@
 #include <bpf/bpf.h>
 
 #include "clock.h"
+#include "fault.h"
 #include "fill.h"
 #include "flows.h"
 #include "log.h"
@@ -266,11 +267,13 @@ int fill_write(struct fill *fill, const struct hp_plan *plan)
 	target_bits_write(fill, fill->old_config.target_bits | plan->target_bits,
 			  fill->old_config.reflect_bits | plan->reflect_bits);
 	target_ports_write(fill, plan, true);
+	fault_point("prefilters-grown");
 	err = forward_info_write(fill, plan, values);
 	if (err)
 		goto out;
 	for (int i = 0; i < plan->n_forwards; i++)
 		forward_store(fill, plan->forwards[i].protocol, plan->forwards[i].port, values[i]);
+	fault_point("forwards-added");
 	for (int i = 0; i < fill->n_old_forwards; i++) {
 		const struct hp_forward_entry *old = &fill->old_forwards[i];
 		bool kept = false;
@@ -281,6 +284,7 @@ int fill_write(struct fill *fill, const struct hp_plan *plan)
 		if (!kept)
 			forward_store(fill, old->protocol, old->port, (struct hp_forward){});
 	}
+	fault_point("forwards-removed");
 	err = sources_write(fill, plan);
 	if (err)
 		goto out;
