@@ -56,6 +56,13 @@ WG_INET_ADDR=198.18.0.3
 WG_LAPTOP_ADDR=198.18.0.4
 # What the router forwards now; router_set_public_addr changes it.
 ROUTER_PUBLIC_ADDR=$PUBLIC_ADDR
+# Hosts that forwards reach elsewhere (server_create, nas_create).
+NS_SERVER=${NS_PREFIX}server
+NS_NAS=${NS_PREFIX}nas
+SERVER_ADDR=192.0.2.60
+NAS_ADDR=198.51.100.20
+# An XDP program that passes everything (switch_port_xdp).
+XDP_PASS_OBJ=${XDP_PASS_OBJ:-$REPO_DIR/${BUILD:-build}/tests/net/foreign.bpf.o}
 
 LIB_PIDS=()
 LIB_NETNS=()
@@ -363,6 +370,57 @@ router_set_public_addr() {
 		ip -n "$NS_ROUTER" addr add "$1/24" dev wan0 &&
 		router_forward_ports "$1" &&
 		in_ns router conntrack -F >/dev/null 2>&1
+}
+
+# ---- targets on other hosts ----------------------------------------------------------------
+#
+# Forwards whose Target is another host than the Pi, made by the tests that need them, after
+# topo_create:
+#
+#   server 192.0.2.60 ── sw, beside the phone       lan_host_add server "$SERVER_ADDR"
+#   nas 198.51.100.20 ── brlan in the router        nas_create: the router's LAN a switch
+
+# nas_create: a NAS on the router's LAN. That LAN becomes a switch inside the router, as a home
+# router's LAN ports are: a bridge brlan holds the router's address, the Pi's wan0 on one port
+# (lan0) and the NAS on another. The Pi reaches the NAS on its wan0's own subnet.
+nas_create() {
+	netns_add nas &&
+		ip -n "$NS_ROUTER" link add brlan type bridge || return 1
+	# A switch has no iptables (see topo_create's br0).
+	in_ns router sysctl -qw net.bridge.bridge-nf-call-iptables=0 2>/dev/null
+	ip -n "$NS_ROUTER" addr del "$ROUTER_LAN_ADDR/24" dev lan0 &&
+		ip -n "$NS_ROUTER" link set lan0 master brlan &&
+		ip -n "$NS_ROUTER" addr add "$ROUTER_LAN_ADDR/24" dev brlan &&
+		ip -n "$NS_ROUTER" link set brlan up &&
+		veth nas eth0 router nas &&
+		ip -n "$NS_ROUTER" link set nas master brlan &&
+		ip -n "$NS_NAS" addr add "$NAS_ADDR/24" dev eth0 &&
+		ip -n "$NS_NAS" route add default via "$ROUTER_LAN_ADDR"
+}
+
+# router_forward PROTOCOL PORT ADDR[:PORT]: one more port forward on the router, from its
+# public address to a host on its LAN, as router_forward_ports makes the Pi's.
+router_forward() {
+	in_ns router iptables -t nat -A PREROUTING -d "$ROUTER_PUBLIC_ADDR" -p "$1" --dport "$2" \
+		-j DNAT --to-destination "$3"
+}
+
+# pi_forward PROTOCOL PORT ADDR[:PORT]: the Pi's own port forward, from its WAN to a host on its
+# LAN, as a user has it for the Internet's clients (netfilter; hairpin serves the LAN's).
+pi_forward() {
+	in_ns pi iptables -t nat -A PREROUTING -i wan0 -p "$1" --dport "$2" \
+		-j DNAT --to-destination "$3"
+}
+
+# switch_port_xdp NAME: an XDP program that passes everything on the switch's port to NAME (the
+# peer of NAME's veth). veth delivers a frame that XDP_TX (or an XDP redirect) sends to its
+# peer only when the peer runs an XDP program itself: that is what turns on the peer's NAPI
+# receive path (GRO alone does not, on Linux 6.18). So Mode = xdp reflection, which sends with
+# XDP_TX out of lan0, needs one on the Pi's port. A real NIC has no such need: with LAN_NICS
+# this does nothing.
+switch_port_xdp() {
+	[ -n "$LAN_NICS" ] && return 0
+	ip -n "$NS_SW" link set dev "$1" xdpdrv obj "$XDP_PASS_OBJ" sec xdp
 }
 
 # wg_start NAME TUNNEL_ADDR/LEN [NS]: a wireguard-go interface wgNAME in namespace NS (default
@@ -725,6 +783,64 @@ pcap_count() {
 # udp_probe NAME DST PORT SPORT: one UDP datagram from NAME to DST:PORT from source port SPORT.
 udp_probe() {
 	echo probe | in_ns "$1" socat -u - "UDP:$2:$3,sourceport=$4" 2>/dev/null
+}
+
+# udp_refused NAME ADDR PORT: NAME's UDP socket connected to ADDR:PORT sends a datagram and
+# gets ECONNREFUSED on its next read (an ICMP port unreachable reached it). socat reports it
+# and exits 1.
+udp_refused() {
+	local said
+	said=$(echo probe | in_ns "$1" timeout 10 socat -t 2 - "UDP:$2:$3" 2>&1)
+	grep -q "Connection refused" <<<"$said" && return 0
+	echo "$1's socket connected to $2:$3 was not refused; socat said: ${said:-nothing}" >&2
+	return 1
+}
+
+# same_bytes SENT GOT: GOT holds exactly the bytes of SENT (their sha256 sums are equal).
+same_bytes() {
+	[ -f "$2" ] || { echo "nothing received" >&2; return 1; }
+	[ "$(sha256sum <"$1")" = "$(sha256sum <"$2")" ] && return 0
+	echo "$(stat -c %s "$2") bytes arrived of $(stat -c %s "$1"), sha256 differs" >&2
+	return 1
+}
+
+# tcp_both_ways T SERVER PORT CLIENT DST DPORT BYTES: one TCP connection from namespace CLIENT
+# to DST:DPORT, accepted in namespace SERVER on PORT, carries BYTES random bytes each way at
+# once, and both ends close it. Checks T_client_closed and T_server_closed (each socat exits
+# 0), T_data_up and T_data_down (each end received exactly what the other sent). The server's
+# socat says whom it accepted in $TEST_DIR/log/T-server.log ("accepting connection from AF=2
+# ADDR:PORT").
+tcp_both_ways() {
+	local t=$1 server_ns=$2 port=$3 client_ns=$4 dst=$5 dport=$6 bytes=$7
+	local up=$TEST_DIR/$1.up down=$TEST_DIR/$1.down server rc end
+	head -c "$bytes" /dev/urandom >"$up" && head -c "$bytes" /dev/urandom >"$down" || return 1
+	rm -f "$up.got" "$down.got"
+	# The server keeps what comes up and sends the other file down at once (in the background:
+	# sh gives a background command /dev/null as its stdin), and closes when both are done.
+	# -t: how long a socat waits for the other side's FIN after its own.
+	spawn "$server_ns" "$t-server" socat -d -d -T 30 -t 20 TCP-LISTEN:"$port",reuseaddr \
+		SYSTEM:"cat $down & cat >$up.got; wait"
+	server=$!
+	wait_listening "$server_ns" tcp "$port" || { fail "${t}_server" "the server did not start"; return 1; }
+	in_ns "$client_ns" timeout 60 socat -T 30 -t 20 - "TCP:$dst:$dport,connect-timeout=5" \
+		<"$up" >"$down.got" 2>"$TEST_DIR/log/$t-client.log"
+	rc=$?
+	check "${t}_client_closed" "the client's socat exited $rc: $(tail -n 3 "$TEST_DIR/log/$t-client.log")" \
+		test "$rc" -eq 0
+	# Waited for here, not inside check: only this shell can reap the server and read its status.
+	end=$((SECONDS + 10))
+	while kill -0 "$server" 2>/dev/null && [ "$SECONDS" -le "$end" ]; do
+		sleep 0.1
+	done
+	kill "$server" 2>/dev/null
+	wait "$server"
+	rc=$?
+	check "${t}_server_closed" "the server's socat exited $rc: $(tail -n 3 "$TEST_DIR/log/$t-server.log")" \
+		test "$rc" -eq 0
+	check "${t}_data_up" "what the server received is not what the client sent" \
+		same_bytes "$up" "$up.got"
+	check "${t}_data_down" "what the client received is not what the server sent" \
+		same_bytes "$down" "$down.got"
 }
 
 # ---- cleanup -------------------------------------------------------------------------------

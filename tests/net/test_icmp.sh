@@ -101,16 +101,6 @@ wait_log_says() {
 	done
 }
 
-# udp_refused NAME ADDR PORT: NAME's UDP socket connected to ADDR:PORT sends a datagram and
-# gets ECONNREFUSED on its next read. socat reports it and exits 1.
-udp_refused() {
-	local said
-	said=$(echo probe | in_ns "$1" timeout 10 socat -t 2 - "UDP:$2:$3" 2>&1)
-	grep -q "Connection refused" <<<"$said" && return 0
-	echo "$1's socket connected to $2:$3 was not refused; socat said: ${said:-nothing}" >&2
-	return 1
-}
-
 # capture_start NS NAME FILTER: tcpdump -vv (which checks every checksum it can) on eth0 of
 # namespace NS, decoded into $TEST_DIR/log/NAME.log.
 capture_start() {
