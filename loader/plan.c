@@ -104,6 +104,7 @@ static int plan_target_route(const struct hp_config_file *conf, int line,
 	char buf[INET_ADDRSTRLEN], src[INET_ADDRSTRLEN];
 	const struct hp_plan_device *dev;
 	struct route route;
+	bool on_device = false;
 	int err = route_get(pf->target_addr, &route);
 
 	if (err) {
@@ -130,7 +131,15 @@ static int plan_target_route(const struct hp_config_file *conf, int line,
 	/* On a Device's LAN: its clients and the target meet there without this host. */
 	pf->reach = HP_REACH_REFLECTED;
 	pf->reflect_ifindex = dev->ifindex;
+	/*
+	 * The kernel's preferred source, when it is the Device's: for a Device with no address
+	 * of its own the kernel prefers another device's, which the target could answer only
+	 * through a router, never on this LAN.
+	 */
 	pf->reflect_addr = route.prefsrc;
+	if (pf->reflect_addr &&
+	    (netdev_ipv4_on_link(dev->name, pf->reflect_addr, &on_device) || !on_device))
+		pf->reflect_addr = 0;
 	if (!pf->reflect_addr && netdev_first_ipv4(dev->name, &pf->reflect_addr)) {
 		pr_warn("%s:%d: Target %s is on the LAN of Device %s, which has no IPv4 address "
 			"for this host to reflect its clients' flows with: `%s'", conf->path, line,
