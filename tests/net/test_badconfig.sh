@@ -43,10 +43,20 @@ if ! check_cmd badconfig_good_up hairpin up "$good"; then
 fi
 check badconfig_phone_works_before "the phone's tunnel fails with hairpin up" tunnel_works phone
 
+# What the Targets below need of the Pi: a blackhole route (as for a network a user keeps
+# off-limits), and a second device, lan1, without an IPv4 address but with a LAN routed on it.
+if ! in_ns pi ip route add blackhole 198.18.9.0/24 ||
+	! ip -n "$NS_PI" link add lan1 type veth peer name lan1peer ||
+	! ip -n "$NS_PI" link set lan1 up || ! ip -n "$NS_PI" link set lan1peer up ||
+	! in_ns pi ip route add 198.18.7.0/24 dev lan1; then
+	fail badconfig_topology "could not add the blackhole route and lan1"
+	exit 1
+fi
+
 # The state a failed command must not change.
 snapshot() {
 	local map
-	for map in config forwards devices; do
+	for map in config forwards forward_info devices; do
 		echo "== $map"
 		bpftool map dump pinned "$PIN_DIR/$map" 2>&1
 	done
@@ -89,8 +99,20 @@ bad bad_public_address 4 203.0.113.300 's/^PublicAddress = .*/PublicAddress = 20
 bad missing_device "" Device '/^Device = /d'
 # The contract counts a missing device as the system refusing (1), not a configuration error.
 bad no_such_device 2 nosuch0 's/^Device = lan0$/Device = nosuch0/' 1
-# A Target may be any host, but one this host can reach: not the LAN's broadcast address.
-bad unreachable_target 9 192.0.2.255 '8a Target = 192.0.2.255:51820'
+# A Target may be any host, but one this host can reach, the way it needs (check says how each
+# is reached when it can: test_reflection, test_routed_target).
+bad unreachable_target 9 "Target 192.0.2.255 is no host this host can reach (a broadcast address): \`192.0.2.255'" \
+	'8a Target = 192.0.2.255:51820'
+bad no_route_target 9 "Target 198.18.9.5 is no host this host can reach (no route to it): \`198.18.9.5'" \
+	'8a Target = 198.18.9.5:51820'
+# On lan1's LAN: this host would reflect lan1's clients with an address lan1 does not have.
+bad reflect_no_address 9 "Target 198.18.7.5 is on the LAN of Device lan1, which has no IPv4 address for this host to reflect its clients' flows with: \`198.18.7.5'" \
+	's/^Device = lan0$/Device = lan0, lan1/; 8a Target = 198.18.7.5:51820'
+# Not this host's, so reached by forwarding, which lan0 does not do.
+in_ns pi sysctl -qw net.ipv4.conf.lan0.forwarding=0
+bad forwarding_off 9 "Target 198.51.100.20 is not this host's, and this host does not forward IPv4 from Device lan0 (sysctl net.ipv4.conf.lan0.forwarding = 0; set net.ipv4.ip_forward = 1): \`198.51.100.20'" \
+	'8a Target = 198.51.100.20:51820'
+in_ns pi sysctl -qw net.ipv4.conf.lan0.forwarding=1
 
 # Inputs that are not configuration files: refused at once (a FIFO must not wait for a writer,
 # /dev/zero must not be read for ever: `timeout` turns a hang into exit 124), exit 2.
