@@ -2,8 +2,9 @@
 #
 # bench/report.awk: the tables of `make bench` from the raw files of bench/run. POSIX awk
 # (Debian's mawk). Run by bench/report as
-#   awk -v md=FILE -v plotdir=DIR -f bench/report.awk machine.tsv progs.tsv e2e.tsv \
-#       reconf_setip.tsv reconf_up.tsv resources.tsv binary.tsv
+#   awk -v md=FILE -v plotdir=DIR -f bench/report.awk -f bench/report_reflect.awk \
+#       machine.tsv progs.tsv e2e.tsv reconf_setip.tsv reconf_up.tsv resources.tsv binary.tsv \
+#       reflect.tsv
 # Missing files are skipped by bench/report. Prints Markdown on stdout and writes it to md;
 # writes plot data to plotdir/progs.dat and plotdir/e2e.dat.
 #
@@ -249,6 +250,8 @@ END {
 		report_reconf()
 	if (have_res || have_bin)
 		report_resources()
+	if (have_reflect)
+		report_reflect()	# bench/report_reflect.awk
 	out("")
 	out("Targets: " targets_met " met, " targets_missed " missed.")
 }
