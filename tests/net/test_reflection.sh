@@ -23,6 +23,8 @@
 #   - the phone dialling the server's LAN address is not touched: no flow, the server sees it;
 #   - from the Internet nothing changes: the router forwards tcp/8443 to the Pi, whose own DNAT
 #     (netfilter) sends it to the server; hairpin makes no flow of it.
+# No path MTU case: the phone and the server share one link, with no router between them to
+# send an error (test_routed_target has one).
 #
 #     phone 192.0.2.10 ─┐
 #    laptop 192.0.2.20 ─┼─ sw ── lan0 192.0.2.1 [pi] wan0 ── [router] 203.0.113.7 ── inet
