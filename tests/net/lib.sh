@@ -785,6 +785,32 @@ udp_probe() {
 	echo probe | in_ns "$1" socat -u - "UDP:$2:$3,sourceport=$4" 2>/dev/null
 }
 
+# flows_json JQ: status --json's live flows that the jq condition JQ selects, one compact
+# object a line.
+flows_json() {
+	hairpin status --json | jq -c ".flows[] | select($1)"
+}
+
+# no_flow JQ: hairpin tracks no live flow that JQ selects.
+no_flow() {
+	local flows
+	flows=$(flows_json "$1")
+	[ -z "$flows" ] && return 0
+	echo "hairpin tracks: $flows" >&2
+	return 1
+}
+
+# tcp_echoed NAME DST PORT [OPTIONS]: NAME connects to DST:PORT (socat's OPTIONS added), where
+# a server echoes, and gets back the word it sends: its own name.
+tcp_echoed() {
+	local got
+	got=$(echo "$1" | in_ns "$1" timeout 10 socat -T 5 - \
+		"TCP:$2:$3,connect-timeout=5${4:+,$4}" 2>&1)
+	[ "$got" = "$1" ] && return 0
+	echo "$1 got '$got', not its echo" >&2
+	return 1
+}
+
 # udp_refused NAME ADDR PORT: NAME's UDP socket connected to ADDR:PORT sends a datagram and
 # gets ECONNREFUSED on its next read (an ICMP port unreachable reached it). socat reports it
 # and exits 1.

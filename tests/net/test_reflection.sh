@@ -73,11 +73,6 @@ write_reflection_config() {
 	done
 }
 
-# flows_json JQ: status --json's live flows that JQ selects, one compact object a line.
-flows_json() {
-	hairpin status --json | jq -c ".flows[] | select($1)"
-}
-
 # forward_json PROTOCOL PORT: status --json's forward of PROTOCOL PORT.
 forward_json() {
 	hairpin status --json |
@@ -98,10 +93,9 @@ reported() {
 
 # first_contact T MODE: the phone's first connection to the server, whom the Pi has never met.
 first_contact() {
-	local t=$1 got counted want=0
-	got=$(echo first | in_ns phone timeout 10 socat -T 5 - \
-		"TCP:$PUBLIC_ADDR:$ECHO_PORT,connect-timeout=5" 2>&1)
-	check "${t}_first_contact_echo" "the phone got '$got', not its echo" test "$got" = first
+	local t=$1 counted want=0
+	check "${t}_first_contact_echo" "the phone's connection failed" \
+		tcp_echoed phone "$PUBLIC_ADDR" "$ECHO_PORT"
 	counted=$(not_handled no_neighbour)
 	[ "$2" = xdp ] && want=1
 	check "${t}_first_contact_no_neighbour" "no_neighbour counted ${counted:-nothing}, not $want" \
@@ -199,10 +193,9 @@ icmp_errors() {
 
 # server_self T: the server dials its own public address.
 server_self() {
-	local t=$1 got flow
-	got=$(echo self | in_ns server timeout 10 socat -T 5 - \
-		"TCP:$PUBLIC_ADDR:$ECHO_PORT,connect-timeout=5" 2>&1)
-	check "${t}_server_self_echo" "the server got '$got', not its echo" test "$got" = self
+	local t=$1 flow
+	check "${t}_server_self_echo" "the server's connection to its public address failed" \
+		tcp_echoed server "$PUBLIC_ADDR" "$ECHO_PORT"
 	flow=$(flows_json ".client == \"$SERVER_ADDR\" and .public_port == $ECHO_PORT")
 	check "${t}_server_self_reflected" "the server's flow: ${flow:-none}" \
 		jq -e --arg a "$PI_LAN_ADDR" '.reflected_as.address == $a' <<<"$flow"
@@ -210,24 +203,20 @@ server_self() {
 
 # direct T: the phone dials the server's own address, from port 41000: hairpin does nothing.
 direct() {
-	local t=$1 got
-	got=$(echo direct | in_ns phone timeout 10 socat -T 5 - \
-		"TCP:$SERVER_ADDR:443,connect-timeout=5,sourceport=41000" 2>&1)
-	check "${t}_direct_echo" "the phone got '$got', not its echo" test "$got" = direct
-	check "${t}_direct_no_flow" "hairpin tracks a flow from port 41000" \
-		eval '[ -z "$(flows_json ".client_port == 41000")" ]'
+	local t=$1
+	check "${t}_direct_echo" "the phone's connection to $SERVER_ADDR failed" \
+		tcp_echoed phone "$SERVER_ADDR" 443 sourceport=41000
+	check "${t}_direct_no_flow" "a flow from port 41000" no_flow ".client_port == 41000"
 	check "${t}_direct_server_saw_phone" "the server did not accept $PHONE_ADDR:41000" \
 		grep -q "accepting connection from AF=2 $PHONE_ADDR:41000 " "$TEST_DIR/log/echo-server.log"
 }
 
 # internet T: from the Internet, through the router's and the Pi's own port forwards.
 internet() {
-	local t=$1 got
-	got=$(echo inet | in_ns inet timeout 10 socat -T 5 - \
-		"TCP:$PUBLIC_ADDR:$ECHO_PORT,connect-timeout=5" 2>&1)
-	check "${t}_internet_echo" "the Internet's client got '$got', not its echo" test "$got" = inet
-	check "${t}_internet_no_flow" "hairpin tracks a flow of $INET_ADDR" \
-		eval '[ -z "$(flows_json ".client == \"$INET_ADDR\"")" ]'
+	local t=$1
+	check "${t}_internet_echo" "the Internet's connection failed" \
+		tcp_echoed inet "$PUBLIC_ADDR" "$ECHO_PORT"
+	check "${t}_internet_no_flow" "a flow of $INET_ADDR" no_flow ".client == \"$INET_ADDR\""
 	check "${t}_internet_server_saw_it" "the server did not accept $INET_ADDR" \
 		grep -q "accepting connection from AF=2 $INET_ADDR:" "$TEST_DIR/log/echo-server.log"
 }
