@@ -10,7 +10,7 @@ BENCH_TOOLS := $(BENCH_BUILD)/progs $(BENCH_BUILD)/sender $(BENCH_BUILD)/receive
 	       $(BENCH_BUILD)/tcx
 
 .PHONY: bench bench-tools
-.SECONDARY: $(BENCH_BUILD)/bpf/null.bpf.o $(BENCH_BUILD)/bpf/probe.bpf.o $(patsubst %,%.o,$(BENCH_TOOLS))
+.SECONDARY: $(BENCH_BUILD)/bpf/null.bpf.o $(BENCH_BUILD)/bpf/bounce.bpf.o $(BENCH_BUILD)/bpf/probe.bpf.o $(patsubst %,%.o,$(BENCH_TOOLS))
 
 # As $(BUILD)/bpf/%.bpf.o and $(BUILD)/%.skel.h in the Makefile, with the same flags: the null
 # programs must be built the way hairpin's are for the ratios to mean anything.
@@ -42,7 +42,7 @@ $(BENCH_BUILD)/progs: $(BUILD)/loader/clock.o
 # tcx speaks the 6.6 UAPI through the loader's module for it.
 $(BENCH_BUILD)/tcx: $(BUILD)/loader/tcx.o
 
-bench-tools: all $(BENCH_TOOLS) $(BENCH_BUILD)/bpf/null.bpf.o
+bench-tools: all $(BENCH_TOOLS) $(BENCH_BUILD)/bpf/null.bpf.o $(BENCH_BUILD)/bpf/bounce.bpf.o
 
 bench: bench-tools
 	$(Q)BUILD=$(BUILD) bench/run

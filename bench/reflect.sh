@@ -15,7 +15,9 @@
 # out of lan0 (bench/receiver holds the port there, and the server's UDP MIB counts them).
 # The server is outside 192.0.2.10-209, the sender's addresses for many flows. Every frame
 # crosses the bridge twice, in every variant; the floor is the client to the server's own
-# address, no gateway at all.
+# address, no gateway at all. Two more references send to the server's own address through
+# the gateway: its stack forwarding it (forward), and bench/bounce.bpf.c sending it back out
+# in tc (bounce_tc).
 
 NS_RCLIENT=${BENCH_NS}rclient
 NS_RSW=${BENCH_NS}rsw
@@ -100,6 +102,13 @@ reflect_variant_up() {
 	case $1 in
 	floor)
 		echo "$SERVER_ADDR $SERVER_MAC" ;;
+	forward)
+		# The gateway's stack forwards the packet, addressed to the server itself: no NAT,
+		# no conntrack (no rule asks for it).
+		echo "$SERVER_ADDR $GW_LAN_MAC" ;;
+	bounce_tc)
+		in_ns rgw "$BENCH_BUILD/tcx" "$BENCH_BUILD/bpf/bounce.bpf.o" bounce_tc lan0 \
+			"$WORK/bpffs/reflect-bounce" && echo "$SERVER_ADDR $GW_LAN_MAC" ;;
 	hairpin_xdp)
 		# veth hands what XDP_TX sends to its peer only when the peer runs an XDP program
 		# (its NAPI receive path); a real NIC has no such need. Its cost is this variant's.
@@ -127,6 +136,8 @@ reflect_variant_down() {
 		hairpin_rgw down "$WORK/reflect-tc.conf" >>"$WORK/hairpin.log" 2>&1 ;;
 	nft_reflect)
 		in_ns rgw nft flush ruleset ;;
+	bounce_tc)
+		rm -f "$WORK/bpffs/reflect-bounce" ;;
 	esac
 	in_ns rgw conntrack -F >/dev/null 2>&1
 	return 0
@@ -175,7 +186,7 @@ reflect_part() {
 	reflect_write_config "$WORK/reflect-xdp.conf" xdp
 	reflect_write_config "$WORK/reflect-tc.conf" tc
 	for kind in reflect_single reflect_many; do
-		for variant in floor hairpin_xdp hairpin_tc nft_reflect; do
+		for variant in floor forward bounce_tc hairpin_xdp hairpin_tc nft_reflect; do
 			windows+=("$kind $variant")
 		done
 	done

@@ -72,7 +72,10 @@ function report_reflect(    kinds, label, variants, nv, k, i, key, nf, nmed, fme
 	    "or tc (a redirect to lan0's egress), before the gateway's IP stack and conntrack; " \
 	    "nft_reflect: what a router does without it, DNAT and MASQUERADE in netfilter as " \
 	    "OpenWrt's fw4 writes them for NAT reflection, through the gateway's stack and " \
-	    "conntrack; floor: the client to the server's own address, no gateway at all. Packets " \
+	    "conntrack; floor: the client to the server's own address, no gateway at all. Two more " \
+	    "references send to the server's own address through the gateway: forward, its IP " \
+	    "stack forwarding it (no NAT, no conntrack), and bounce_tc, a tc program that sends it " \
+	    "back out as hairpin_tc does and does nothing else (bench/bounce.bpf.c). Packets " \
 	    "reaching the server's UDP layer for a socket per second of CPU time that the path had " \
 	    "(the sender's, whose softirq runs the switch, the gateway and the server, and its CPU's " \
 	    "ksoftirqd's), as in part 2. Windows of " prog_meta_e2e_window() " s, every variant " \
@@ -98,7 +101,7 @@ function report_reflect(    kinds, label, variants, nv, k, i, key, nf, nmed, fme
 	split("reflect_single reflect_many", kinds, " ")
 	label["reflect_single"] = "one flow"
 	label["reflect_many"] = "many flows"
-	nv = split("floor hairpin_xdp hairpin_tc nft_reflect", variants, " ")
+	nv = split("floor forward bounce_tc hairpin_xdp hairpin_tc nft_reflect", variants, " ")
 	for (k = 1; k <= 2; k++) {
 		nf = kinds[k] SUBSEP "nft_reflect"
 		reflect_stats(kinds[k] SUBSEP "floor")
@@ -129,4 +132,25 @@ function report_reflect(    kinds, label, variants, nv, k, i, key, nf, nmed, fme
 			    target " | " ok " |")
 		}
 	}
+	out("")
+	out("Where the gateway's time goes (gateway ns, medians): " reflect_split("reflect_single", "one flow") \
+	    "; " reflect_split("reflect_many", "many flows") ".")
+}
+
+# reflect_split(kind, label): the gateway ns of hairpin_tc and nft_reflect, each split into
+# its reference's (bounce_tc, forward) and what it does beyond that.
+function reflect_split(kind, label,    f, ns, v) {
+	reflect_stats(kind SUBSEP "floor")
+	f = MED > 0 ? 1e9 / MED : 0
+	split("", ns)
+	ns["bounce_tc"] = ns["hairpin_tc"] = ns["forward"] = ns["nft_reflect"] = 0
+	for (v in ns) {
+		reflect_stats(kind SUBSEP v)
+		ns[v] = MED > 0 && f > 0 ? 1e9 / MED - f : 0
+	}
+	return label ": hairpin_tc " int(ns["hairpin_tc"]) " ns, of which tc's receive and send " \
+	       "(bounce_tc) " int(ns["bounce_tc"]) " and hairpin's own work " \
+	       int(ns["hairpin_tc"] - ns["bounce_tc"]) "; nft_reflect " int(ns["nft_reflect"]) \
+	       " ns, of which the stack's forwarding (forward) " int(ns["forward"]) \
+	       " and NAT with conntrack " int(ns["nft_reflect"] - ns["forward"])
 }
