@@ -74,7 +74,9 @@ static int skip_name(const unsigned char *msg, size_t len, size_t *at)
 		if (c & 0xc0)
 			return -EBADMSG;
 		wire += 1 + c;
-		if (wire > DNS_NAME_MAX)
+		/* glibc's parser (what the dns: source once used) also refuses a name whose labels
+		 * add up to the message's length or more: a walk that long can only be going round. */
+		if (wire > DNS_NAME_MAX || wire >= len)
 			return -EBADMSG;
 		if (!c) {
 			*at = end ? end : p + 1;
