@@ -44,7 +44,7 @@ static int route_parse(const struct nlmsghdr *msg, void *arg)
 		break;
 	default:
 		route->kind = ROUTE_NONE;
-		route->why = "its route is unreachable, a blackhole or prohibited";
+		route->why = "its route goes nowhere";
 		break;
 	}
 	return 0;
@@ -67,9 +67,13 @@ int route_get(__be32 addr, struct route *route)
 	if (!err)
 		err = rtnl_talk(&nl, &req, route_parse, &reply);
 	rtnl_close(&nl);
+	/* The kernel answers a route that goes nowhere with the error a packet would get. */
 	if (err == -ENETUNREACH || err == -EHOSTUNREACH || err == -EACCES || err == -EINVAL) {
 		route->kind = ROUTE_NONE;
-		route->why = "no route to it";
+		route->why = err == -ENETUNREACH ? "no route to it"
+			     : err == -EHOSTUNREACH ? "its route is unreachable"
+			     : err == -EACCES ? "its route is prohibited"
+					      : "its route is a blackhole";
 		return 0;
 	}
 	if (err)

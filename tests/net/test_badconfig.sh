@@ -103,7 +103,7 @@ bad no_such_device 2 nosuch0 's/^Device = lan0$/Device = nosuch0/' 1
 # is reached when it can: test_reflection, test_routed_target).
 bad unreachable_target 9 "Target 192.0.2.255 is no host this host can reach (a broadcast address): \`192.0.2.255'" \
 	'8a Target = 192.0.2.255:51820'
-bad no_route_target 9 "Target 198.18.9.5 is no host this host can reach (no route to it): \`198.18.9.5'" \
+bad no_route_target 9 "Target 198.18.9.5 is no host this host can reach (its route is a blackhole): \`198.18.9.5'" \
 	'8a Target = 198.18.9.5:51820'
 # On lan1's LAN: this host would reflect lan1's clients with an address lan1 does not have.
 bad reflect_no_address 9 "Target 198.18.7.5 is on the LAN of Device lan1, which has no IPv4 address for this host to reflect its clients' flows with: \`198.18.7.5'" \
