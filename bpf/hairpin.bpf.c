@@ -295,6 +295,9 @@ static __always_inline bool flow_live(const struct hp_config *config, const stru
 {
 	__u32 index = hp_flow_timeout_index(protocol, flow->state);
 
+	/* clang proves the index in range and drops the check below; 6.1's verifier cannot (it
+	 * forgets every bound of a register ORed with a non-constant), so it must see the check. */
+	barrier_var(index);
 	if (index >= HP_FLOW_TIMEOUTS)
 		return false;
 	return (__s64)(now - flow->last_seen) <= (__s64)READ_ONCE(config->timeouts[index]);

@@ -252,16 +252,28 @@ static __always_inline int parse_l4(void *ctx, const bool xdp, struct iphdr *iph
 	if (pkt->protocol == IPPROTO_ICMP)
 		return parse_icmp_error(ctx, xdp, pkt) ? -1 : L4_ICMP_ERROR;
 
-	/* l3_off <= 22 and ihl is 4 bits wide: the verifier knows l4_off's bounds. */
+	/* l3_off <= 22 and ihl is 4 bits wide: the verifier knows l4_off's bounds. Each protocol
+	 * checks its own header's end: 6.1's verifier does not connect l4_len to a later test of
+	 * the protocol, and would refuse a TCP read past a length it took for UDP's. */
 	ports = ctx_data(ctx, xdp) + pkt->l4_off;
-	if ((void *)ports + l4_len > ctx_data_end(ctx, xdp))
-		return -1;
+	if (pkt->protocol == IPPROTO_UDP) {
+		struct udphdr *udp = (struct udphdr *)ports;
+
+		if ((void *)(udp + 1) > ctx_data_end(ctx, xdp))
+			return -1;
+		pkt->l4_check = udp->check;
+		pkt->tcp_flags = 0;
+	} else {
+		struct tcphdr *tcp = (struct tcphdr *)ports;
+
+		if ((void *)(tcp + 1) > ctx_data_end(ctx, xdp))
+			return -1;
+		pkt->l4_check = tcp->check;
+		/* Byte 13 of the TCP header: CWR ECE URG ACK PSH RST SYN FIN. */
+		pkt->tcp_flags = ((__u8 *)tcp)[13];
+	}
 	pkt->sport = ports[0];
 	pkt->dport = ports[1];
-	pkt->l4_check = pkt->protocol == IPPROTO_UDP ? ((struct udphdr *)ports)->check
-						     : ((struct tcphdr *)ports)->check;
-	/* Byte 13 of the TCP header: CWR ECE URG ACK PSH RST SYN FIN. */
-	pkt->tcp_flags = pkt->protocol == IPPROTO_TCP ? ((__u8 *)ports)[13] : 0;
 	return L4_PORTS;
 }
 
