@@ -5,7 +5,8 @@
  * WANPPPConnection service, an HTTP GET of the description it names, and one SOAP
  * GetSpecificPortMappingEntry per forward (UPnP IGD 1.0 and 2.0, WANIPConnection section
  * 2.4.16). Only answers from the default gateway count. Read only: nothing is mapped, nothing
- * changed. The parsers are pure functions of the text, apart from the I/O.
+ * changed. The parsers (upnp.c) are pure functions of the text, for the unit test
+ * (tests/unit/test_upnp.c) and the fuzzer (tests/fuzz/upnp.c); the I/O is upnp_igd.c's.
  */
 #ifndef HP_UPNP_H
 #define HP_UPNP_H
@@ -17,6 +18,10 @@
 #define UPNP_SSDP_GROUP "239.255.255.250"
 #define UPNP_SSDP_PORT 1900
 #define UPNP_URL_MAX 256
+/* The services that hold port mappings, without their version: WANIPConnection, WANPPPConnection. */
+#define UPNP_CONNECTION_SERVICES 2
+extern const char *const upnp_connection_services[UPNP_CONNECTION_SERVICES];
+
 /* WANIPConnection's error for a port it has no mapping for. */
 #define UPNP_NO_SUCH_ENTRY 714
 
@@ -58,7 +63,8 @@ int upnp_ssdp_location(const char *reply, char *location, size_t len);
 
 /*
  * The first WANIPConnection or WANPPPConnection service of the description @xml: its
- * controlURL made absolute against @location, and its serviceType. 0, or -1.
+ * controlURL made absolute against @location (one upnp_parse_url() takes), and its
+ * serviceType. 0, or -1.
  */
 int upnp_find_service(const char *xml, const char *location, struct upnp_igd *igd);
 
