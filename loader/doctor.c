@@ -22,9 +22,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "attached.h"
 #include "commands.h"
 #include "config.h"
 #include "format.h"
+#include "instance.h"
 #include "json.h"
 #include "log.h"
 #include "natpmp.h"
@@ -343,8 +345,27 @@ static void check_instance(struct doctor *d)
 	if (err == -ENOENT) {
 		struct finding *f = finding_add(d, LEVEL_PROBLEM, "hairpin", fix,
 						"hairpin is not running");
+		struct hp_self self;
+		struct hp_scan scan;
+		size_t len;
 
 		evidence(f, "nothing pinned at %s", d->pin_dir);
+		/* What a crash left: this instance's programs, without their maps' pins. */
+		if (instance_self(d->pin_dir, &self) || attached_scan(&self, &scan))
+			return;
+		for (int i = 0; i < scan.n_devs; i++)
+			for (int j = 0; j < scan.devs[i].n_attachments; j++) {
+				const struct hp_attachment *at = &scan.devs[i].attachments[j];
+
+				if (at->prog.owner != HP_OWNER_SELF)
+					continue;
+				len = strlen(f->evidence);
+				snprintf(f->evidence + len, sizeof(f->evidence) - len, "; yet %s's %s "
+					 "holds its program %u (hairpin down removes it)",
+					 scan.devs[i].name, attachment_where(at, where, sizeof(where)),
+					 at->prog.id);
+			}
+		attached_free(&scan);
 		return;
 	}
 	if (err) {
@@ -1053,9 +1074,13 @@ static int doctor_main(const void *args, const struct hp_options *opts)
 		goto out;
 	d->martians_known = !martians_read(&d->martians_before);
 	d->plan_ok = !plan_load(a->config, d->plan);
-	if (!d->plan_ok)
-		finding_add(d, LEVEL_PROBLEM, "config", NULL, "%s does not hold on this host: the "
-			    "messages above say why", a->config);
+	if (!d->plan_ok) {
+		char fix[DOCTOR_TEXT];
+
+		snprintf(fix, sizeof(fix), "what hairpin check %s says (above)", a->config);
+		finding_add(d, LEVEL_PROBLEM, "config", fix, "%s does not hold on this host",
+			    a->config);
+	}
 	check_instance(d);
 	d->public_addr = d->running ? d->st.config.public_addr :
 			 d->conf->has_public_addr ? d->conf->public_addr : 0;
