@@ -89,6 +89,8 @@ struct doctor {
 	bool running;
 	struct hp_state st;
 	__be32 public_addr;		/* what hairpin rewrites, else the config's; 0: none */
+	struct route to_public;		/* this host's way to the public address */
+	int n_masqueraded;		/* conntrack: LAN clients' flows masqueraded as its prefsrc */
 	__be32 gateway;			/* the default gateway; 0: none */
 	struct route to_gateway;	/* this host's way to it (prefsrc: its address there) */
 	__u64 martians_before;
@@ -309,7 +311,7 @@ static void conntrack_read(struct doctor *d)
 		const char *p = line;
 		struct stuck_flow s = {};
 
-		if (strncmp(line, "ipv4", 4) || !strstr(line, "[UNREPLIED]"))
+		if (strncmp(line, "ipv4", 4))
 			continue;
 		if (strstr(line, " udp "))
 			s.protocol = IPPROTO_UDP;
@@ -325,9 +327,12 @@ static void conntrack_read(struct doctor *d)
 		    inet_pton(AF_INET, rdst, &s.masqueraded_as) != 1)
 			continue;
 		s.port = atoi(dport);
-		if (!is_public(d, s.dst) || s.masqueraded_as == s.client || !device_of_client(d, s.client))
+		if (s.masqueraded_as == s.client || !device_of_client(d, s.client))
 			continue;
-		d->stuck[d->n_stuck++] = s;
+		/* Any flow of the LAN's that leaves as this host's address on the way out. */
+		d->n_masqueraded += d->to_public.prefsrc && s.masqueraded_as == d->to_public.prefsrc;
+		if (is_public(d, s.dst) && strstr(line, "[UNREPLIED]"))
+			d->stuck[d->n_stuck++] = s;
 	}
 	fclose(f);
 }
@@ -445,7 +450,7 @@ static void check_instance(struct doctor *d)
 static void check_needed(struct doctor *d)
 {
 	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN], c[INET_ADDRSTRLEN];
-	struct route route;
+	const struct route route = d->to_public;
 	struct finding *f;
 	bool local = false;
 
@@ -457,8 +462,8 @@ static void check_needed(struct doctor *d)
 			    "no martians to prevent", fmt_ip4(d->public_addr, a));
 		return;
 	}
-	if (route_get(d->public_addr, &route))
-		return;
+	if (!route.ifindex && route.kind != ROUTE_NONE)
+		return;		/* the kernel could not be asked */
 	if (route.kind == ROUTE_NONE) {
 		finding_add(d, LEVEL_NOTE, "needed", NULL, "this host has no way to %s (%s): its LAN "
 			    "cannot reach it without hairpin either", fmt_ip4(d->public_addr, a),
@@ -479,9 +484,11 @@ static void check_needed(struct doctor *d)
 			route.kind == ROUTE_VIA_GATEWAY ? " through " : "",
 			route.kind == ROUTE_VIA_GATEWAY ? fmt_ip4(route.gateway, b) : "",
 			fmt_ip4(route.prefsrc, c));
-	if (d->n_stuck)
-		evidence(f, "conntrack: %d flow%s of LAN clients to it masqueraded as %s",
-			 d->n_stuck, d->n_stuck == 1 ? "" : "s", fmt_ip4(d->stuck[0].masqueraded_as, a));
+	if (d->n_masqueraded)
+		evidence(f, "conntrack: %d flow%s of LAN clients masqueraded as %s", d->n_masqueraded,
+			 d->n_masqueraded == 1 ? "" : "s", c);
+	else if (d->conntrack_read)
+		evidence(f, "conntrack shows no LAN client's flow masqueraded as %s now", c);
 }
 
 /* A foreign program that runs before hairpin's ingress on a Device. */
@@ -690,7 +697,8 @@ static void check_symptoms(struct doctor *d)
 			snprintf(fix, sizeof(fix), "none needed: it expires by itself (conntrack -D -p "
 				 "%s --orig-dst %s --dport %u ends it now)", fmt_protocol(s->protocol),
 				 b, s->port);
-			f = finding_add(d, d->running ? LEVEL_NOTE : LEVEL_NOTE, "conntrack",
+			/* While hairpin does not run, the evidence of the problem "hairpin" names. */
+			f = finding_add(d, LEVEL_NOTE, "conntrack",
 					d->running ? fix : NULL, "client %s's %s flow to %s:%u is "
 					"masqueraded and never answered%s", a, fmt_protocol(s->protocol),
 					b, s->port, d->running ? " (from before hairpin caught it)" :
@@ -1086,6 +1094,8 @@ static int doctor_main(const void *args, const struct hp_options *opts)
 			 d->conf->has_public_addr ? d->conf->public_addr : 0;
 	d->translated_before = d->running ? translated_packets(&d->st) : 0;
 	doctor_gateway(d);
+	if (d->public_addr && route_get(d->public_addr, &d->to_public))
+		memset(&d->to_public, 0, sizeof(d->to_public));
 	conntrack_read(d);
 	check_needed(d);
 	check_public_address(d);

@@ -173,7 +173,7 @@ probes_named() {
 # no_land: no probe went from an address to itself (a LAND attack to a firewall).
 no_land() {
 	! jq -r '.probes[].what' "$DOCTOR_JSON" |
-		grep -E 'from ([0-9.]+) to \1[:]' >&2
+		grep -E 'from ([0-9.]+) to (http://)?\1[:/]' >&2
 }
 
 next_case() {
@@ -261,10 +261,15 @@ ip -n "$NS_PI" route add "$PHONE_ADDR/32" via "$ROUTER_LAN_ADDR" dev wan0
 # lets its IP packets reach the Pi, hairpin, and rp_filter.
 ip -n "$NS_PHONE" neigh replace "$PI_LAN_ADDR" dev eth0 nud permanent \
 	lladdr "$(ip -n "$NS_PI" -j link show dev lan0 | jq -r '.[0].address')"
+# rp_drops_above N: the Pi's kernel counted more than N packets dropped by rp_filter.
+rp_drops_above() {
+	[ "$(in_ns pi nstat -asz TcpExtIPReversePathFilter |
+		awk '/IPReversePathFilter/ { print $2 }')" -gt "$1" ]
+}
 rp_before=$(in_ns pi nstat -asz TcpExtIPReversePathFilter | awk '/IPReversePathFilter/ { print $2 }')
 phone_sends
 check "${t}_rp_drops" "the kernel did not drop the phone's rewritten datagram by rp_filter" \
-	wait_for 5 eval '[ "$(in_ns pi nstat -asz TcpExtIPReversePathFilter | awk "/IPReversePathFilter/ { print \$2 }")" -gt "${rp_before:-0}" ]'
+	wait_for 5 rp_drops_above "${rp_before:-0}"
 check "${t}_rp_runs" "doctor --json and doctor disagree" doctor_run
 check "${t}_rp_named" "doctor did not name rp_filter alone" problems_are rp_filter
 check "${t}_rp_fix" "doctor did not say which client and how to fix it" \

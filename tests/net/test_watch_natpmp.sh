@@ -24,7 +24,6 @@
 
 t=watch_natpmp
 MINIUPNPD_PID=
-GW_PID=
 GW_ADDR_FILE=$TEST_DIR/gw.addr	# the stand-in's WAN address
 GW_BOOT_FILE=$TEST_DIR/gw.boot	# when it "booted", for its epoch (seconds)
 MINIUPNPD_LOG=$TEST_DIR/log/miniupnpd.log
@@ -76,11 +75,6 @@ miniupnpd_said() {
 	echo "miniupnpd did not log '$1'; it said:" >&2
 	tail -n 10 "$MINIUPNPD_LOG" >&2
 	return 1
-}
-
-gw_start() {
-	natpmp_gw_start "$GW_ADDR_FILE" "$GW_BOOT_FILE"
-	GW_PID=$NATPMP_GW_PID
 }
 
 # gw_announce FROM ADDR: an address change announcement (RFC 6886 3.2.1) from FROM:5351 to
@@ -136,7 +130,7 @@ in_ns router iptables -D INPUT -p udp --dport 5351 -j DROP
 # ---- the stand-in gateway ----
 echo "$NEW_PUBLIC_ADDR" >"$GW_ADDR_FILE"
 echo $(($(date +%s) - 1000)) >"$GW_BOOT_FILE"
-gw_start
+natpmp_gw_start "$GW_ADDR_FILE" "$GW_BOOT_FILE"
 check "${t}_stand_in" "the stand-in gateway did not start" wait_udp_bound router 5351
 watch_signal HUP
 check "${t}_answer" "watch did not take the gateway's address" \
