@@ -204,6 +204,14 @@ check "${t}_ok_no_probe" "doctor --no-probe failed" doctor_run --no-probe
 check "${t}_ok_no_probe_sends_nothing" "doctor --no-probe names probes it sent" \
 	jq -e '.probes == []' "$DOCTOR_JSON"
 check "${t}_ok_no_probe_no_problem" "doctor --no-probe found a problem" problems_are
+# A configuration changed since up: a forward more, which the running instance does not have.
+conf_was=$CONF CONF=$TEST_DIR/changed.conf
+{ cat "$conf_was"; printf '\n[Forward]\nProtocol = udp\nPort = 5001\n'; } >"$CONF"
+check "${t}_changed_runs" "doctor --json and doctor disagree" doctor_run --no-probe
+check "${t}_changed_named" "doctor did not name the forward up has not made" problems_are hairpin
+check "${t}_changed_which" "doctor did not say which forward, and to run up" \
+	doctor_says hairpin problem "does not forward udp/5001, a [Forward] of $CONF (line"
+CONF=$conf_was
 check_cmd "${t}_ok_down" hairpin down "$CONF"
 next_case
 
