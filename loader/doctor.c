@@ -602,17 +602,17 @@ static void check_rp_filter(struct doctor *d)
 			    back.kind == ROUTE_NONE || !strcmp(back.ifname, dev))
 				continue;
 			bad = true;
-			f = finding_add(d, LEVEL_PROBLEM, "rp_filter", fix, "%s drops the packets of "
-					"client %s that hairpin rewrote (and every other it sends): "
-					"rp_filter is strict there and the way back to it is not by %s",
-					dev, fmt_ip4(clients[j], a), dev);
+			f = finding_add(d, LEVEL_PROBLEM, "rp_filter", fix, "%s drops what client %s "
+					"sends, the packets hairpin rewrote too: rp_filter is strict there "
+					"and the way back to the client is not by %s", dev,
+					fmt_ip4(clients[j], a), dev);
 			evidence(f, "net.ipv4.conf.%s.rp_filter = %ld, .all = %ld; ip route get %s: "
 				 "by %s; IPReversePathFilter drops: %lld", dev, own, all, a,
 				 back.ifname, drops);
 		}
 		if (!bad)
 			finding_add(d, LEVEL_OK, "rp_filter", NULL, "%s: strict (1), and every client "
-				    "known (%d) is routed back by it", dev, n);
+				    "on it that this host knows of is routed back by it", dev);
 	}
 }
 

@@ -281,7 +281,7 @@ check "${t}_rp_drops" "the kernel did not drop the phone's rewritten datagram by
 check "${t}_rp_runs" "doctor --json and doctor disagree" doctor_run
 check "${t}_rp_named" "doctor did not name rp_filter alone" problems_are rp_filter
 check "${t}_rp_fix" "doctor did not say which client and how to fix it" \
-	doctor_says rp_filter problem "lan0 drops the packets of client $PHONE_ADDR that hairpin rewrote"
+	doctor_says rp_filter problem "lan0 drops what client $PHONE_ADDR sends, the packets hairpin rewrote too"
 check_cmd "${t}_rp_down" hairpin down "$CONF"
 next_case
 
