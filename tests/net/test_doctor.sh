@@ -11,7 +11,8 @@
 #   not_forwarded      the router forwards udp/51820 to the Pi, not tcp/8080
 #   rp_filter          strict rp_filter on the Pi, and its way back to the phone is by wan0
 #   br_netfilter       the Device is a bridge (lan0 a port of it), bridge-nf-call-iptables = 1
-#   foreign_xdp        someone else's XDP program on lan0, before hairpin's tc ingress
+#   foreign_xdp        someone else's XDP program on lan0, before hairpin's tc ingress; then
+#                      (tcx kernels) someone else's tcx program after hairpin's, and one before
 #
 # The router answers as a home router does: UPnP IGD from Debian's miniupnpd (its port
 # forwards in its own nftables chain, where it reads them from), NAT-PMP from the stand-in
@@ -41,8 +42,10 @@ fi
 # br_netfilter is built into some kernels, a module in others. A module this test loaded it
 # unloads at the end; one that was there it leaves, sysctls and all (the test changes them
 # only inside its own namespaces).
+# hairpin up's lock files (under /run/hairpin, named after this run's pin dir) go too.
 doctor_cleanup() {
 	[ "$BR_NETFILTER_LOADED" = 1 ] && modprobe -r br_netfilter 2>/dev/null
+	rm -f /run/hairpin/*"${TEST_DIR##*.}"*.lock
 	lib_cleanup
 }
 trap doctor_cleanup EXIT
@@ -331,6 +334,22 @@ check "${t}_xdp_which" "doctor did not say which program, where" \
 check "${t}_xdp_fix" "doctor did not say how to remove it" \
 	doctor_says other_program problem "fix: ip link set dev lan0 xdp off"
 ip -n "$NS_PI" link set dev lan0 xdpdrv off
+# tcx (Linux 6.6): hairpin's ingress goes first. Someone else's program after it is fine; one
+# put before it later is named.
+if "$TCX" show lo >/dev/null 2>&1; then
+	check_cmd "${t}_tcx_after" in_ns pi "$TCX" attach "$XDP_PASS_OBJ" foreign_tc lan0 ingress \
+		"$TEST_DIR/bpffs/foreign-last" last
+	check "${t}_tcx_after_runs" "doctor --json and doctor disagree" doctor_run
+	check "${t}_tcx_after_fine" "doctor named a program that runs after hairpin's" problems_are
+	check_cmd "${t}_tcx_before" in_ns pi "$TCX" attach "$XDP_PASS_OBJ" foreign_tc lan0 ingress \
+		"$TEST_DIR/bpffs/foreign-first" first
+	check "${t}_tcx_before_runs" "doctor --json and doctor disagree" doctor_run
+	check "${t}_tcx_before_named" "doctor did not name the program before hairpin's" \
+		problems_are other_program
+	check "${t}_tcx_before_which" "doctor did not say which program, where" \
+		doctor_says other_program problem "lan0's tcx ingress runs program"
+	rm -f "$TEST_DIR/bpffs/foreign-last" "$TEST_DIR/bpffs/foreign-first"
+fi
 check_cmd "${t}_xdp_down" hairpin down "$CONF"
 next_case
 
