@@ -14,6 +14,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/netfilter.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -31,6 +32,7 @@
 #include "log.h"
 #include "natpmp.h"
 #include "netdev.h"
+#include "nft.h"
 #include "plan.h"
 #include "probe.h"
 #include "route.h"
@@ -616,6 +618,15 @@ static void check_rp_filter(struct doctor *d)
 	}
 }
 
+static bool is_bridge(const char *dev)
+{
+	char path[128];
+	struct stat sb;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/bridge", dev);
+	return !stat(path, &sb);
+}
+
 /* A bridge Device whose bridged frames netfilter sees first (br_netfilter). */
 static void check_br_netfilter(struct doctor *d)
 {
@@ -624,12 +635,10 @@ static void check_br_netfilter(struct doctor *d)
 	for (int i = 0; i < d->conf->n_devices; i++) {
 		const char *dev = d->conf->devices[i];
 		char path[128];
-		struct stat sb;
 		long own;
 		struct finding *f;
 
-		snprintf(path, sizeof(path), "/sys/class/net/%s/bridge", dev);
-		if (stat(path, &sb))
+		if (!is_bridge(dev))
 			continue;
 		snprintf(path, sizeof(path), "/sys/class/net/%s/bridge/nf_call_iptables", dev);
 		own = read_number(path);
@@ -649,6 +658,55 @@ static void check_br_netfilter(struct doctor *d)
 		evidence(f, "net.bridge.bridge-nf-call-iptables = %ld%s", global,
 			 own == 1 ? "; the bridge's own nf_call_iptables = 1" : "");
 	}
+}
+
+/*
+ * nftables chains that see a Device's packets before hairpin's programs: a netdev chain on its
+ * egress hook (nf_hook_egress() runs before tc's egress), and on a bridge Device the bridge
+ * family's prerouting and input chains (at the port, before the bridge's own receive, where
+ * hairpin's ingress is). A netdev ingress chain runs after tc's ingress, and the ip and inet
+ * families after both: those come after hairpin. What the rules do is not read: a note.
+ */
+static void check_netfilter(struct doctor *d)
+{
+	struct nft_base_chain *chains;
+	char fix[DOCTOR_TEXT];
+	int n;
+
+	if (nft_base_chains(&chains, &n))
+		return;		/* no nf_tables here: nothing of it acts */
+	for (int i = 0; i < d->conf->n_devices; i++) {
+		const char *dev = d->conf->devices[i];
+		bool bridge = is_bridge(dev);
+
+		for (int j = 0; j < n; j++) {
+			const struct nft_base_chain *c = &chains[j];
+			const char *family = nft_family_name(c->family);
+			bool on_dev = false;
+			struct finding *f;
+
+			for (int k = 0; k < c->n_devs; k++)
+				on_dev |= !strcmp(c->devs[k], dev);
+			snprintf(fix, sizeof(fix), "nft list chain %s %s %s: its rules must let the "
+				 "forwards' packets pass", family, c->table, c->name);
+			if (c->family == NFPROTO_NETDEV && c->hooknum == NF_NETDEV_EGRESS && on_dev)
+				f = finding_add(d, LEVEL_NOTE, "netfilter", fix, "%s's egress runs "
+						"nftables chain %s %s %s before hairpin's egress: a rule "
+						"there sees the replies before hairpin rewrites them", dev,
+						family, c->table, c->name);
+			else if (bridge && c->family == NFPROTO_BRIDGE &&
+				 (c->hooknum == NFT_BR_PRE_ROUTING || c->hooknum == NFT_BR_LOCAL_IN))
+				f = finding_add(d, LEVEL_NOTE, "netfilter", fix, "%s is a bridge, and "
+						"nftables chain %s %s %s sees its frames at the port, "
+						"before hairpin's ingress on %s", dev, family, c->table,
+						c->name, dev);
+			else
+				continue;
+			evidence(f, "hook %s, priority %d", c->family == NFPROTO_NETDEV ? "egress" :
+				 c->hooknum == NFT_BR_PRE_ROUTING ? "prerouting" : "input", c->priority);
+		}
+	}
+	free(chains);
 }
 
 /* The martian counter and stuck flows: the symptoms of the problem hairpin fixes. */
@@ -776,6 +834,17 @@ static int source_answer(struct source *s, __be32 *addr, char *why, size_t len)
 	}
 }
 
+/* How to make @addr the public address, now and from then on. */
+static void address_fix(const struct doctor *d, const char *addr, char *fix, size_t len)
+{
+	if (d->conf->addr_from != HP_ADDR_FROM_NONE)
+		snprintf(fix, len, "hairpin set-public-ip %s; hairpin watch follows PublicAddressFrom "
+			 "by itself: is it running (systemctl enable --now hairpin-watch)?", addr);
+	else
+		snprintf(fix, len, "hairpin set-public-ip %s; PublicAddressFrom = natpmp (or dns:NAME) "
+			 "and hairpin watch keep it current", addr);
+}
+
 /* What says the public address now: PublicAddressFrom, and the gateway over NAT-PMP. */
 static void check_public_address(struct doctor *d)
 {
@@ -807,8 +876,7 @@ static void check_public_address(struct doctor *d)
 			if (p)
 				snprintf(p->result, sizeof(p->result), "%s", fmt_ip4(addr, b));
 			compared = true;
-			snprintf(fix, sizeof(fix), "hairpin set-public-ip %s; hairpin watch (systemctl "
-				 "enable --now hairpin-watch) keeps it current", b);
+			address_fix(d, b, fix, sizeof(fix));
 			if (addr != d->public_addr)
 				evidence(finding_add(d, d->running ? LEVEL_PROBLEM : LEVEL_NOTE,
 						     "public_address", fix, "%s %s, but %s says %s",
@@ -838,8 +906,7 @@ static void check_public_address(struct doctor *d)
 			snprintf(p->result, sizeof(p->result), "not sent: %s", err);
 		} else if (source_answer(s, &addr, why, sizeof(why))) {
 			snprintf(p->result, sizeof(p->result), "%s", fmt_ip4(addr, b));
-			snprintf(fix, sizeof(fix), "hairpin set-public-ip %s; PublicAddressFrom = natpmp "
-				 "and hairpin watch keep it current", b);
+			address_fix(d, b, fix, sizeof(fix));
 			if (d->public_addr && addr != d->public_addr)
 				evidence(finding_add(d, d->running ? LEVEL_PROBLEM : LEVEL_NOTE,
 						     "public_address", fix, "%s %s, but the router "
@@ -1102,6 +1169,7 @@ static int doctor_main(const void *args, const struct hp_options *opts)
 	check_router_upnp(d);
 	check_other_programs(d);
 	check_br_netfilter(d);
+	check_netfilter(d);
 	check_rp_filter(d);
 	check_offload(d);
 	/* The counters a second time, DOCTOR_SAMPLE_MS after the first at least. */

@@ -207,6 +207,16 @@ check "${t}_ok_no_probe" "doctor --no-probe failed" doctor_run --no-probe
 check "${t}_ok_no_probe_sends_nothing" "doctor --no-probe names probes it sent" \
 	jq -e '.probes == []' "$DOCTOR_JSON"
 check "${t}_ok_no_probe_no_problem" "doctor --no-probe found a problem" problems_are
+# An nftables chain on lan0's egress hook sees the replies before hairpin rewrites them: a note,
+# no problem (what its rules do is not read).
+in_ns pi nft add table netdev doctor_test &&
+	in_ns pi nft add chain netdev doctor_test out \
+		'{ type filter hook egress device lan0 priority 0; policy accept; }'
+check "${t}_egress_chain_runs" "doctor --json and doctor disagree" doctor_run --no-probe
+check "${t}_egress_chain_noted" "doctor did not note the egress chain" \
+	doctor_says netfilter note "lan0's egress runs nftables chain netdev doctor_test out before hairpin's egress"
+check "${t}_egress_chain_no_problem" "doctor took the egress chain for a problem" problems_are
+in_ns pi nft delete table netdev doctor_test
 # A configuration changed since up: a forward more, which the running instance does not have.
 conf_was=$CONF CONF=$TEST_DIR/changed.conf
 { cat "$conf_was"; printf '\n[Forward]\nProtocol = udp\nPort = 5001\n'; } >"$CONF"
@@ -315,8 +325,14 @@ else
 	check "${t}_br_fix" "doctor did not say how to fix it" \
 		doctor_says br_netfilter problem "brlan is a bridge, and br_netfilter hands its frames to iptables"
 	in_ns pi sysctl -qw net.bridge.bridge-nf-call-iptables=0
+	# nftables' own bridge family sees the frames at the port too: a note.
+	in_ns pi nft add table bridge doctor_test &&
+		in_ns pi nft add chain bridge doctor_test pre \
+			'{ type filter hook prerouting priority 0; policy accept; }'
 	check "${t}_br_off_runs" "doctor --json and doctor disagree" doctor_run
 	check "${t}_br_off_fine" "doctor found a problem with br_netfilter off" problems_are
+	check "${t}_br_chain_noted" "doctor did not note the bridge chain" \
+		doctor_says netfilter note "brlan is a bridge, and nftables chain bridge doctor_test pre sees its frames at the port"
 	check_cmd "${t}_br_down" hairpin down "$CONF"
 	CONF=$conf_was
 	next_case
