@@ -851,17 +851,14 @@ static void check_public_address(struct doctor *d)
 	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN], gw[INET_ADDRSTRLEN], why[SOURCE_TEXT_MAX];
 	char err[SOURCE_TEXT_MAX], fix[DOCTOR_TEXT];
 	bool compared = false;
+	__be32 said = 0;	/* what PublicAddressFrom or the router says, if anything */
 
 	fmt_ip4(d->public_addr, a);
-	if (d->running && !d->st.config.public_addr) {
-		finding_add(d, LEVEL_PROBLEM, "public_address", "hairpin set-public-ip ADDRESS, or "
-			    "PublicAddress = ADDRESS in [Interface]", "hairpin knows no public "
-			    "address: nothing is rewritten");
-	}
 	fmt_ip4(d->gateway, gw);
-	/* PublicAddressFrom, unless it is NAT-PMP, which the router's check below asks. */
-	if (d->probes && d->conf->addr_from != HP_ADDR_FROM_NONE &&
-	    d->conf->addr_from != HP_ADDR_FROM_NATPMP) {
+	/* PublicAddressFrom, unless it is NAT-PMP, which the router's check below asks; an
+	 * interface: source sends nothing, and is read even with --no-probe. */
+	if ((d->probes || d->conf->addr_from == HP_ADDR_FROM_INTERFACE) &&
+	    d->conf->addr_from != HP_ADDR_FROM_NONE && d->conf->addr_from != HP_ADDR_FROM_NATPMP) {
 		struct source *s = source_open(d->conf->addr_from, d->conf->addr_from_name, err,
 					       sizeof(err));
 		struct probe_sent *p = NULL;
@@ -876,6 +873,7 @@ static void check_public_address(struct doctor *d)
 			if (p)
 				snprintf(p->result, sizeof(p->result), "%s", fmt_ip4(addr, b));
 			compared = true;
+			said = addr;
 			address_fix(d, b, fix, sizeof(fix));
 			if (addr != d->public_addr)
 				evidence(finding_add(d, d->running ? LEVEL_PROBLEM : LEVEL_NOTE,
@@ -907,6 +905,7 @@ static void check_public_address(struct doctor *d)
 		} else if (source_answer(s, &addr, why, sizeof(why))) {
 			snprintf(p->result, sizeof(p->result), "%s", fmt_ip4(addr, b));
 			address_fix(d, b, fix, sizeof(fix));
+			said = said ? said : addr;
 			if (d->public_addr && addr != d->public_addr)
 				evidence(finding_add(d, d->running ? LEVEL_PROBLEM : LEVEL_NOTE,
 						     "public_address", fix, "%s %s, but the router "
@@ -933,6 +932,15 @@ static void check_public_address(struct doctor *d)
 		finding_add(d, LEVEL_NOTE, "public_address", "PublicAddressFrom = dns:NAME, natpmp "
 			    "or interface:NAME, and hairpin watch", "nothing here says whether %s is "
 			    "still the public address", a);
+	if (d->running && !d->st.config.public_addr) {
+		if (said)
+			address_fix(d, fmt_ip4(said, b), fix, sizeof(fix));
+		else
+			snprintf(fix, sizeof(fix), "hairpin set-public-ip ADDRESS, or PublicAddress = "
+				 "ADDRESS in [Interface]");
+		finding_add(d, LEVEL_PROBLEM, "public_address", fix, "hairpin knows no public "
+			    "address: nothing is rewritten");
+	}
 }
 
 /* The router's port forwards, over UPnP IGD. */

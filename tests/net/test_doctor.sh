@@ -239,6 +239,17 @@ check "${t}_not_running_fix" "doctor did not say how to start it" \
 	doctor_says hairpin problem "hairpin is not running (nothing pinned at $PIN_DIR); fix: hairpin up $CONF"
 check "${t}_not_running_symptom" "doctor did not show the stuck flow" \
 	doctor_says conntrack note "client $PHONE_ADDR's udp flow to $PUBLIC_ADDR:$WG_PORT is masqueraded and never answered"
+# Up, but without a public address: nothing is rewritten. The router's answer is the fix.
+conf_was=$CONF CONF=$TEST_DIR/no-address.conf
+grep -v '^PublicAddress' "$conf_was" >"$CONF"
+check_cmd "${t}_no_address_up" hairpin up "$CONF"
+check "${t}_no_address_runs" "doctor --json and doctor disagree" doctor_run
+check "${t}_no_address_named" "doctor did not name the missing public address alone" \
+	problems_are public_address
+check "${t}_no_address_fix" "doctor did not give the router's address as the fix" \
+	doctor_says public_address problem "hairpin knows no public address: nothing is rewritten; fix: hairpin set-public-ip $PUBLIC_ADDR"
+check_cmd "${t}_no_address_down" hairpin down "$CONF"
+CONF=$conf_was
 next_case
 
 # ---- a stale public address ----
