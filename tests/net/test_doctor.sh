@@ -250,6 +250,19 @@ check "${t}_no_address_fix" "doctor did not give the router's address as the fix
 	doctor_says public_address problem "hairpin knows no public address: nothing is rewritten; fix: hairpin set-public-ip $PUBLIC_ADDR"
 check_cmd "${t}_no_address_down" hairpin down "$CONF"
 CONF=$conf_was
+# What a crash or a lost pin dir leaves: hairpin's XDP program on lan0, no pins.
+conf_was=$CONF CONF=$TEST_DIR/xdp.conf
+write_config "$CONF" xdp
+check_cmd "${t}_pins_lost_up" hairpin up "$CONF"
+rm -rf "$PIN_DIR"
+check "${t}_pins_lost_runs" "doctor --json and doctor disagree" doctor_run --no-probe
+check "${t}_pins_lost_named" "doctor did not name hairpin not running alone" problems_are hairpin
+check "${t}_pins_lost_program" "doctor did not name the program left on lan0" \
+	doctor_says hairpin problem "yet lan0's native XDP holds its program"
+check_cmd "${t}_pins_lost_down" hairpin down "$CONF"
+check "${t}_pins_lost_gone" "a program is left on lan0" \
+	eval '[ -z "$(prog_ids_on_lan0)" ]'
+CONF=$conf_was
 next_case
 
 # ---- a stale public address ----
