@@ -50,5 +50,6 @@ extern const struct hp_command check_command;
 extern const struct hp_command watch_command;
 extern const struct hp_command end_flows_command;
 extern const struct hp_command monitor_command;
+extern const struct hp_command doctor_command;
 
 #endif

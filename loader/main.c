@@ -24,6 +24,7 @@ static const struct hp_command *const commands[] = {
 	&watch_command,
 	&end_flows_command,
 	&monitor_command,
+	&doctor_command,
 	&help_command,
 	&version_command,
 };

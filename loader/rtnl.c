@@ -14,11 +14,16 @@
 
 int rtnl_open(struct rtnl *nl)
 {
+	return rtnl_open_protocol(nl, NETLINK_ROUTE);
+}
+
+int rtnl_open_protocol(struct rtnl *nl, int protocol)
+{
 	struct sockaddr_nl local = { .nl_family = AF_NETLINK };
 	int one = 1;
 
 	nl->seq = (__u32)getpid() << 8;
-	nl->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	nl->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol);
 	if (nl->fd < 0)
 		return -errno;
 	/* The kernel's own words with an error, where it has them (Linux 4.12). */

@@ -28,6 +28,8 @@ struct rtnl_req {
 };
 
 int rtnl_open(struct rtnl *nl);
+/* The same messages over another netlink family: NETLINK_NETFILTER for nftables (nft.c). */
+int rtnl_open_protocol(struct rtnl *nl, int protocol);
 void rtnl_close(struct rtnl *nl);
 
 /* Start @req as a message of @type with @flags (NLM_F_REQUEST is added) and @family_hdr. */

@@ -30,50 +30,10 @@
 #include "log.h"
 #include "maps.h"
 #include "pins.h"
-#include "route.h"
 #include "probe.h"
 #include "prometheus.h"
+#include "state.h"
 #include "version.h"
-
-/* How a forward's target is reached, as `check` says it for a configuration. */
-struct forward_reach {
-	const char *kind;		/* "this host", "routed", "reflected" */
-	char via[IF_NAMESIZE];		/* the device; "" for this host */
-	__be32 reflect_addr;		/* reflected: this host's address the target sees */
-};
-
-struct status {
-	struct hp_config config;
-	struct hp_device *devices;
-	int n_devices;
-	struct hp_forward_entry *forwards;
-	int n_forwards;
-	struct hp_flow_view *flows;	/* every flow in the map; only live ones are shown */
-	int n_flows;
-	int n_live;
-	int n_ended;			/* ended flows the map still holds */
-	struct hp_stats *stats;		/* one per forward, summed over CPUs */
-	struct forward_reach *reach;	/* one per forward */
-	struct hp_source_key *sources;	/* AllowedSources of the generation in use */
-	int n_sources;
-	__u64 reasons[HP_REASONS];	/* summed over CPUs */
-	struct hp_scan scan;		/* what the kernel has attached */
-	struct hp_device_health *health;	/* one per record */
-};
-
-/* As doc/translation.md ("Counted") and the JSON name them, by enum hp_reason. */
-static const char *const reason_names[HP_REASONS] = {
-	[HP_REASON_FLOW_REFUSED] = "flow_refused",
-	[HP_REASON_FLOWS_FULL] = "flows_full",
-	[HP_REASON_FRAGS_FULL] = "frags_full",
-	[HP_REASON_ORPHAN_FRAGMENT] = "orphan_fragment",
-	[HP_REASON_REWRITE_FAILED] = "rewrite_failed",
-	[HP_REASON_OLD_ADDRESS] = "old_address",
-	[HP_REASON_DIRECT_CLASH] = "direct_clash",
-	[HP_REASON_NOT_ALLOWED] = "not_allowed",
-	[HP_REASON_REFLECT_PORTS_FULL] = "reflect_ports_full",
-	[HP_REASON_NO_NEIGHBOUR] = "no_neighbour",
-};
 
 static const char *const state_names[] = {
 	[HP_FLOW_NEW] = "new",
@@ -87,7 +47,7 @@ static const char *state_name(__u8 state)
 }
 
 /* Whether a device has a record, for this instance's programs found where none says. */
-static bool recorded(const struct status *st, int ifindex)
+static bool recorded(const struct hp_state *st, int ifindex)
 {
 	for (int i = 0; i < st->n_devices; i++)
 		if (st->devices[i].ifindex == (__u32)ifindex)
@@ -121,7 +81,7 @@ static void print_hook_text(const char *dir, const struct hp_hook_health *h)
  *   lan0            attached (mode xdp): ingress native XDP (program 42), egress tcx (program 43)
  *   lan1 (now lan9) missing (mode tc): ingress tcx missing, egress tcx missing
  */
-static void print_devices_text(const struct status *st)
+static void print_devices_text(const struct hp_state *st)
 {
 	char label[2 * IF_NAMESIZE + 16], where[48];
 
@@ -163,12 +123,12 @@ static void print_devices_text(const struct status *st)
 	}
 }
 
-static double idle_seconds(const struct status *st, const struct hp_flow_view *flow)
+static double idle_seconds(const struct hp_state *st, const struct hp_flow_view *flow)
 {
 	return st->config.hz ? (double)flow->idle_jiffies / st->config.hz : 0;
 }
 
-static void print_text(const struct status *st)
+static void print_text(const struct hp_state *st)
 {
 	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN], c[INET_ADDRSTRLEN];
 
@@ -246,7 +206,7 @@ static void print_text(const struct status *st)
 	int shown = 0;
 	for (int r = 0; r < HP_REASONS; r++)
 		if (st->reasons[r])
-			printf("%s %s %llu", shown++ ? "," : "", reason_names[r],
+			printf("%s %s %llu", shown++ ? "," : "", hp_reason_names[r],
 			       (unsigned long long)st->reasons[r]);
 	printf("%s\n", shown ? "" : " nothing");
 }
@@ -283,7 +243,7 @@ static void print_hook_json(const struct hp_hook_health *h)
 }
 
 /* ,"devices":[...],"unrecorded":[...] (the schema: print_json()) */
-static void print_devices_json(const struct status *st)
+static void print_devices_json(const struct hp_state *st)
 {
 	int n = 0;
 
@@ -352,7 +312,7 @@ static void print_devices_json(const struct status *st)
  * "flows_ended" (ended flows the map still holds), "not_handled" {reason: packets} (doc/
  * translation.md, "Counted"), "version" (this hairpin's). Fields are only ever added.
  */
-static void print_json(const struct status *st, const char *pin_dir)
+static void print_json(const struct hp_state *st, const char *pin_dir)
 {
 	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN], c[INET_ADDRSTRLEN];
 
@@ -433,7 +393,7 @@ static void print_json(const struct status *st, const char *pin_dir)
 	}
 	printf("],\"flows_ended\":%d,\"not_handled\":{", st->n_ended);
 	for (int r = 0; r < HP_REASONS; r++)
-		printf("%s\"%s\":%llu", r ? "," : "", reason_names[r],
+		printf("%s\"%s\":%llu", r ? "," : "", hp_reason_names[r],
 		       (unsigned long long)st->reasons[r]);
 	printf("}");
 	printf("}\n");
@@ -460,7 +420,7 @@ static void print_prometheus_up(bool up)
  * usual by reason (all of them, 0 too, so that a rate is defined from the start), each
  * Device's state as the kernel shows it, the public address. Documented in hairpin(8).
  */
-static void print_prometheus(const struct status *st)
+static void print_prometheus(const struct hp_state *st)
 {
 	static const char *const directions[] = { "to_target", "to_client" };
 	char a[INET_ADDRSTRLEN], target[INET_ADDRSTRLEN + 8];
@@ -523,7 +483,7 @@ static void print_prometheus(const struct status *st)
 	for (int r = 0; r < HP_REASONS; r++) {
 		struct prom_labels l = {};
 
-		prom_label(&l, "reason", reason_names[r]);
+		prom_label(&l, "reason", hp_reason_names[r]);
 		prom_sample(stdout, "hairpin_not_handled_packets_total", &l, st->reasons[r]);
 	}
 	prom_family(stdout, "hairpin_device_attached", "gauge",
@@ -552,81 +512,6 @@ static void print_prometheus(const struct status *st)
 	}
 }
 
-static int status_read_sources(struct status *st, int fd)
-{
-	struct hp_source_entry *all;
-	int n, err = maps_read_sources(fd, &all, &n);
-
-	if (err)
-		return err;
-	st->sources = calloc(n ? n : 1, sizeof(*st->sources));
-	for (int i = 0; st->sources && i < n; i++)
-		if (all[i].key.generation == st->config.sources_generation)
-			st->sources[st->n_sources++] = all[i].key;
-	free(all);
-	return st->sources ? 0 : -ENOMEM;
-}
-
-/* From the forward's info (reflected) or the kernel's route to its target. */
-static void forward_reach_read(int info_fd, const struct hp_forward_entry *f,
-			       struct forward_reach *reach)
-{
-	struct hp_forward_info info = { 0 };
-	__u32 slot = f->value.stats_index;
-	struct route route;
-
-	memset(reach, 0, sizeof(*reach));
-	reach->kind = "routed";
-	if (!bpf_map_lookup_elem(info_fd, &slot, &info) && info.reflect_ifindex) {
-		reach->kind = "reflected";
-		reach->reflect_addr = info.reflect_addr;
-		if (!if_indextoname(info.reflect_ifindex, reach->via))
-			snprintf(reach->via, sizeof(reach->via), "#%u", info.reflect_ifindex);
-		return;
-	}
-	if (route_get(f->value.target_addr, &route))
-		return;
-	if (route.kind == ROUTE_LOCAL)
-		reach->kind = "this host";
-	else
-		snprintf(reach->via, sizeof(reach->via), "%s", route.ifname);
-}
-
-static int status_read(struct status *st, int fds[HP_PIN_COUNT])
-{
-	__u32 zero = 0;
-	int err;
-
-	if (bpf_map_lookup_elem(fds[HP_PIN_CONFIG], &zero, &st->config))
-		return -errno;
-	err = maps_read_devices(fds[HP_PIN_DEVICES], &st->devices, &st->n_devices);
-	if (!err)
-		err = maps_read_forwards(fds[HP_PIN_FORWARDS], &st->forwards, &st->n_forwards);
-	if (!err)
-		err = flows_read(fds[HP_PIN_FLOWS], &st->config, &st->flows, &st->n_flows);
-	if (!err)
-		err = maps_reasons_sum(fds[HP_PIN_REASONS], st->reasons);
-	if (err)
-		return err;
-	for (int i = 0; i < st->n_flows; i++)
-		if (!st->flows[i].reflection) {
-			st->n_live += st->flows[i].live;
-			st->n_ended += !st->flows[i].live;
-		}
-	err = status_read_sources(st, fds[HP_PIN_SOURCES]);
-	if (err)
-		return err;
-	st->stats = calloc(st->n_forwards ? st->n_forwards : 1, sizeof(*st->stats));
-	st->reach = calloc(st->n_forwards ? st->n_forwards : 1, sizeof(*st->reach));
-	if (!st->stats || !st->reach)
-		return -ENOMEM;
-	for (int i = 0; i < st->n_forwards; i++)
-		forward_reach_read(fds[HP_PIN_FORWARD_INFO], &st->forwards[i], &st->reach[i]);
-	for (int i = 0; i < st->n_forwards && !err; i++)
-		err = maps_stats_sum(fds[HP_PIN_STATS], st->forwards[i].value.stats_index,
-				     &st->stats[i]);
-	return err;
-}
 
 /* Nothing pinned: say so, and what of this instance the kernel still has, if anything. */
 static int no_instance(const char *pin_dir, bool pins_left)
@@ -657,31 +542,6 @@ static int no_instance(const char *pin_dir, bool pins_left)
 	return HP_EXIT_SYSTEM;
 }
 
-static int by_ifindex(const void *a, const void *b)
-{
-	const struct hp_device *x = a, *y = b;
-
-	return (x->ifindex > y->ifindex) - (x->ifindex < y->ifindex);
-}
-
-static int status_read_kernel(struct status *st, const char *pin_dir)
-{
-	struct hp_self self;
-	int err = instance_self(pin_dir, &self);
-
-	/* In the order the devices were made, not the hash map's. */
-	qsort(st->devices, st->n_devices, sizeof(*st->devices), by_ifindex);
-	if (!err)
-		err = attached_scan(&self, &st->scan);
-	if (err)
-		return err;
-	st->health = calloc(st->n_devices ? st->n_devices : 1, sizeof(*st->health));
-	if (!st->health)
-		return -ENOMEM;
-	for (int i = 0; i < st->n_devices; i++)
-		health_of_device(&st->devices[i], &st->scan, &st->health[i]);
-	return 0;
-}
 
 struct status_args {
 	bool json;
@@ -699,7 +559,7 @@ static const struct hp_option status_options[] = {
 static int status_main(const void *args, const struct hp_options *opts)
 {
 	const struct status_args *a = args;
-	struct status st = {};
+	struct hp_state st = {};
 	int fds[HP_PIN_COUNT], err;
 	bool json = a->json || opts->json;
 
@@ -727,9 +587,7 @@ static int status_main(const void *args, const struct hp_options *opts)
 			close(fd);
 		return no_instance(opts->pin_dir, fd >= 0);
 	}
-	err = status_read(&st, fds);
-	if (!err)
-		err = status_read_kernel(&st, opts->pin_dir);
+	err = state_read(&st, fds, opts->pin_dir);
 	if (err) {
 		pr_warn("couldn't read the state of the instance at %s: %s", opts->pin_dir,
 			probe_strerror(err));
@@ -747,14 +605,7 @@ static int status_main(const void *args, const struct hp_options *opts)
 	else
 		print_text(&st);
 	pins_close_all(fds);
-	attached_free(&st.scan);
-	free(st.health);
-	free(st.devices);
-	free(st.forwards);
-	free(st.flows);
-	free(st.stats);
-	free(st.reach);
-	free(st.sources);
+	state_free(&st);
 	return err ? HP_EXIT_SYSTEM : HP_EXIT_OK;
 }
 

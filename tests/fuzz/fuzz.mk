@@ -6,9 +6,10 @@
 #	build/fuzz-diff: random and mutated frames through the XDP and tc programs
 #	(BPF_PROG_TEST_RUN) and through the reference model of doc/translation.md
 #	(tests/fuzz/model.c); ends with "N packets, M mismatches", non-zero on a mismatch.
-# make fuzz-config, fuzz-dns, fuzz-natpmp [FUZZ_SECONDS=60]
+# make fuzz-config, fuzz-dns, fuzz-natpmp, fuzz-upnp [FUZZ_SECONDS=60]
 #	build/fuzz-NAME (tests/fuzz/NAME.c): under libFuzzer with ASan and UBSan, the config
-#	parser, the DNS answer parser, and the NAT-PMP response parser, each over its seed
+#	parser, the DNS answer parser, the NAT-PMP response parser, and what doctor reads of
+#	a UPnP IGD (SSDP, descriptions, SOAP answers), each over its seed
 #	corpus tests/fuzz/corpus/NAME; new inputs go to build/fuzz-corpus/NAME.
 #
 # make test runs a fixed-seed slice of each: build/tests/test_diff (tests/unit/test_diff.c,
@@ -47,11 +48,12 @@ LIBFUZZER_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined \
 
 # Each target: the loader's sources it links (and the headers they and the target include),
 # and its libraries. The DNS target holds loader/dns.c against glibc's parser (libresolv).
-LIBFUZZER_TARGETS := config dns natpmp
+LIBFUZZER_TARGETS := config dns natpmp upnp
 LIBFUZZER_DEPS_config := loader/config.c loader/config.h include/hairpin.h
 LIBFUZZER_DEPS_dns := loader/dns.c loader/dns.h
 LIBFUZZER_LIBS_dns := -lresolv
 LIBFUZZER_DEPS_natpmp := loader/natpmp.c loader/natpmp.h
+LIBFUZZER_DEPS_upnp := loader/upnp.c loader/upnp.h loader/format.h
 
 .PHONY: $(addprefix fuzz-,$(LIBFUZZER_TARGETS))
 

@@ -17,6 +17,7 @@ case $target in
 config) runs=1000000 ;;
 dns) runs=1000000 ;;
 natpmp) runs=250000 ;;
+upnp) runs=250000 ;;
 *)
 	echo "FAIL: $name: no such fuzz target (installed as $0?)"
 	exit 1

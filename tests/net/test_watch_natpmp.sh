@@ -24,7 +24,6 @@
 
 t=watch_natpmp
 MINIUPNPD_PID=
-GW_PID=
 GW_ADDR_FILE=$TEST_DIR/gw.addr	# the stand-in's WAN address
 GW_BOOT_FILE=$TEST_DIR/gw.boot	# when it "booted", for its epoch (seconds)
 MINIUPNPD_LOG=$TEST_DIR/log/miniupnpd.log
@@ -78,35 +77,10 @@ miniupnpd_said() {
 	return 1
 }
 
-# The stand-in: each request gets one response made by natpmp_packet from the two files.
-cat >"$TEST_DIR/natpmp-gw" <<'EOF'
-#!/usr/bin/env bash
-# natpmp_packet ADDR EPOCH: a public address response, version 0, opcode 128, result 0.
-natpmp_packet() {
-	local a b c d e=$2
-	IFS=. read -r a b c d <<<"$1"
-	# shellcheck disable=SC2059 # the format is the packet, made of octal escapes
-	printf "$(printf '\\%03o' 0 128 0 0 $((e >> 24 & 255)) $((e >> 16 & 255)) \
-		$((e >> 8 & 255)) $((e & 255)) "$a" "$b" "$c" "$d")"
-}
-[ "${1:-}" = packet ] && { natpmp_packet "$2" "$3"; exit; }
-head -c 2 >/dev/null	# the request
-natpmp_packet "$(cat "$GW_ADDR_FILE")" $(($(date +%s) - $(cat "$GW_BOOT_FILE")))
-EOF
-chmod +x "$TEST_DIR/natpmp-gw"
-
-gw_start() {
-	ip netns exec "$NS_ROUTER" env GW_ADDR_FILE="$GW_ADDR_FILE" GW_BOOT_FILE="$GW_BOOT_FILE" \
-		socat "UDP4-RECVFROM:5351,bind=$ROUTER_LAN_ADDR,reuseaddr,fork" \
-		EXEC:"$TEST_DIR/natpmp-gw" </dev/null >>"$TEST_DIR/log/natpmp-gw.log" 2>&1 &
-	GW_PID=$!
-	LIB_PIDS+=("$GW_PID")
-}
-
 # gw_announce FROM ADDR: an address change announcement (RFC 6886 3.2.1) from FROM:5351 to
 # 224.0.0.1:5350 on the router's LAN, with the stand-in's epoch.
 gw_announce() {
-	"$TEST_DIR/natpmp-gw" packet "$2" $(($(date +%s) - $(cat "$GW_BOOT_FILE"))) |
+	"$NATPMP_GW" packet "$2" $(($(date +%s) - $(cat "$GW_BOOT_FILE"))) |
 		in_ns router socat -u - \
 			"UDP4-DATAGRAM:224.0.0.1:5350,bind=$1:5351,reuseaddr,ip-multicast-if=$1"
 }
@@ -156,7 +130,7 @@ in_ns router iptables -D INPUT -p udp --dport 5351 -j DROP
 # ---- the stand-in gateway ----
 echo "$NEW_PUBLIC_ADDR" >"$GW_ADDR_FILE"
 echo $(($(date +%s) - 1000)) >"$GW_BOOT_FILE"
-gw_start
+natpmp_gw_start "$GW_ADDR_FILE" "$GW_BOOT_FILE"
 check "${t}_stand_in" "the stand-in gateway did not start" wait_udp_bound router 5351
 watch_signal HUP
 check "${t}_answer" "watch did not take the gateway's address" \

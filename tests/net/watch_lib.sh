@@ -148,3 +148,36 @@ dns_serves() {
 	echo "the Pi resolves $1 to '${got:-nothing}', not $2" >&2
 	return 1
 }
+
+# A stand-in NAT-PMP gateway in the router, for the tests that need the router to say a public
+# address (miniupnpd refuses to hand out a documentation address): socat on the router's LAN
+# address, UDP 5351, answers each request with one public address response (RFC 6886 3.2),
+# result 0, made by $NATPMP_GW from two files read at each request.
+NATPMP_GW=$TEST_DIR/natpmp-gw
+NATPMP_GW_PORT=5351
+NATPMP_GW_PID=
+cat >"$NATPMP_GW" <<'EOF'
+#!/usr/bin/env bash
+# natpmp_packet ADDR EPOCH: a public address response, version 0, opcode 128, result 0.
+natpmp_packet() {
+	local a b c d e=$2
+	IFS=. read -r a b c d <<<"$1"
+	# shellcheck disable=SC2059 # the format is the packet, made of octal escapes
+	printf "$(printf '\\%03o' 0 128 0 0 $((e >> 24 & 255)) $((e >> 16 & 255)) \
+		$((e >> 8 & 255)) $((e & 255)) "$a" "$b" "$c" "$d")"
+}
+[ "${1:-}" = packet ] && { natpmp_packet "$2" "$3"; exit; }
+head -c 2 >/dev/null	# the request
+natpmp_packet "$(cat "$GW_ADDR_FILE")" $(($(date +%s) - $(cat "$GW_BOOT_FILE")))
+EOF
+chmod +x "$NATPMP_GW"
+
+# natpmp_gw_start ADDR_FILE BOOT_FILE: the stand-in, answering the address in ADDR_FILE with an
+# epoch of the seconds since the time in BOOT_FILE (its "boot"); its pid in NATPMP_GW_PID.
+natpmp_gw_start() {
+	ip netns exec "$NS_ROUTER" env GW_ADDR_FILE="$1" GW_BOOT_FILE="$2" \
+		socat "UDP4-RECVFROM:$NATPMP_GW_PORT,bind=$ROUTER_LAN_ADDR,reuseaddr,fork" \
+		EXEC:"$NATPMP_GW" </dev/null >>"$TEST_DIR/log/natpmp-gw.log" 2>&1 &
+	NATPMP_GW_PID=$!
+	LIB_PIDS+=("$NATPMP_GW_PID")
+}
