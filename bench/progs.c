@@ -6,16 +6,18 @@
  *
  *   progs [-r ROUNDS] [-n REPEAT] [-s SEED] OUTDIR
  *
- * writes OUTDIR/progs.tsv, one line per run: round, config, program, direction, packet,
+ * writes OUTDIR/progs.tsv, one line per run: round, pair, config, program, direction, packet,
  * ns per packet as the kernel reports it, ns per packet by the wall clock, whether the run
  * was checked good; and OUTDIR/resources.tsv. bench/report turns them into the tables.
  *
- * Each round runs every (config, program, packet) once, every null program on every packet,
- * and every probe (bench/probe.bpf.c: one piece of the matched path alone) on the matched UDP
- * packet, in an order shuffled anew each round, so that the ratios compare runs that shared
- * the machine's state of the moment. Every config is its own loaded skeleton with its own
- * maps, filled once before the first round. The ns per packet is the kernel's: for XDP the
- * wall clock also counts the swap of the XDP dispatcher that every such test run makes.
+ * Each round runs every (config, program, packet) once and every probe (bench/probe.bpf.c:
+ * one piece of the matched path alone) on the matched UDP packet, each in a pair with the
+ * null program of its type on the same packet, run right before or after it (in turn, round
+ * by round), so that each round's ratio compares two runs that shared the machine's state of
+ * the moment. The pairs run in an order shuffled anew each round. Every config is its own
+ * loaded skeleton with its own maps, filled once before the first round. The ns per packet
+ * is the kernel's: for XDP the wall clock also counts the swap of the XDP dispatcher that
+ * every such test run makes.
  *
  * A test run rewrites its one buffer in place, repeat after repeat: a program that rewrote
  * the destination would take its miss path from the second repeat on. So the matched
@@ -543,14 +545,30 @@ static __u32 rand_next(void)
 	return rand_state;
 }
 
-static void shuffle(struct item *items, size_t n)
+/* A program's run and its null program's on the same packet, which give one round's ratio. */
+struct pair {
+	struct item item, null;
+	size_t id;	/* the same every round: bench/report joins the two runs by it */
+};
+
+static struct pair pair_of(struct item item, size_t id)
+{
+	return (struct pair){
+		.item = item,
+		.null = { -1, is_xdp(item.prog) ? PROG_NULL_XDP : PROG_NULL_TC, item.dir,
+			  item.packet },
+		.id = id,
+	};
+}
+
+static void shuffle(struct pair *pairs, size_t n)
 {
 	for (size_t i = n - 1; i > 0; i--) {
 		size_t j = rand_next() % (i + 1);
-		struct item t = items[i];
+		struct pair t = pairs[i];
 
-		items[i] = items[j];
-		items[j] = t;
+		pairs[i] = pairs[j];
+		pairs[j] = t;
 	}
 }
 
@@ -622,8 +640,8 @@ static void usage(void)
 int main(int argc, char **argv)
 {
 	__u32 rounds = 15, repeat = 200000, seed = 0;
-	size_t n_items = 0, bad = 0;
-	struct item *items;
+	size_t n_pairs = 0, bad = 0;
+	struct pair *pairs;
 	char path[4096];
 	FILE *tsv, *res;
 	int c;
@@ -669,33 +687,35 @@ int main(int argc, char **argv)
 				configs[n].name, configs[n].flows_present);
 		}
 
-	items = calloc(N_CONFIGS * 3 * N_PACKETS + 3 * N_PACKETS + N_PROGS, sizeof(*items));
-	if (!items)
+	pairs = calloc(N_CONFIGS * 3 * N_PACKETS + N_PROGS, sizeof(*pairs));
+	if (!pairs)
 		die("allocate");
 	for (int cf = 0; cf < (int)N_CONFIGS; cf++)
 		for (int p = 0; p < N_PACKETS; p++) {
-			items[n_items++] = (struct item){ cf, PROG_XDP_IN, DIR_IN, p };
-			items[n_items++] = (struct item){ cf, PROG_TC_IN, DIR_IN, p };
-			items[n_items++] = (struct item){ cf, PROG_TC_OUT, DIR_OUT, p };
+			pairs[n_pairs] = pair_of((struct item){ cf, PROG_XDP_IN, DIR_IN, p }, n_pairs);
+			n_pairs++;
+			pairs[n_pairs] = pair_of((struct item){ cf, PROG_TC_IN, DIR_IN, p }, n_pairs);
+			n_pairs++;
+			pairs[n_pairs] = pair_of((struct item){ cf, PROG_TC_OUT, DIR_OUT, p }, n_pairs);
+			n_pairs++;
 		}
-	for (int p = 0; p < N_PACKETS; p++) {
-		items[n_items++] = (struct item){ -1, PROG_NULL_XDP, DIR_IN, p };
-		items[n_items++] = (struct item){ -1, PROG_NULL_TC, DIR_IN, p };
-		items[n_items++] = (struct item){ -1, PROG_NULL_TC, DIR_OUT, p };
+	for (int prog = FIRST_PROBE; prog < N_PROGS; prog++) {
+		pairs[n_pairs] = pair_of((struct item){ -1, prog, DIR_IN, PKT_UDP }, n_pairs);
+		n_pairs++;
 	}
-	for (int prog = FIRST_PROBE; prog < N_PROGS; prog++)
-		items[n_items++] = (struct item){ -1, prog, DIR_IN, PKT_UDP };
 
 	snprintf(path, sizeof(path), "%s/progs.tsv", argv[optind]);
 	tsv = fopen(path, "w");
 	if (!tsv)
 		die(path);
 	fprintf(tsv, "# repeat=%u rounds=%u seed=%u\n", repeat, rounds, rand_state);
-	fprintf(tsv, "round\tconfig\tprog\tdir\tpacket\tns_kernel\tns_wall\tok\n");
+	fprintf(tsv, "round\tpair\tconfig\tprog\tdir\tpacket\tns_kernel\tns_wall\tok\n");
 	for (__u32 r = 0; r < rounds; r++) {
-		shuffle(items, n_items);
-		for (size_t i = 0; i < n_items; i++) {
-			const struct item *it = &items[i];
+		shuffle(pairs, n_pairs);
+		for (size_t i = 0; i < n_pairs * 2; i++) {
+			const struct pair *pr = &pairs[i / 2];
+			/* the null program first in even rounds, second in odd ones */
+			const struct item *it = i % 2 == r % 2 ? &pr->null : &pr->item;
 			__u32 ns_kernel;
 			double ns_wall;
 			bool ok = run(it, repeat, &ns_kernel, &ns_wall);
@@ -705,7 +725,7 @@ int main(int argc, char **argv)
 					prog_names[it->prog], dir_names[it->dir],
 					packet_names[it->packet],
 					it->config >= 0 ? configs[it->config].name : "null");
-			fprintf(tsv, "%u\t%s\t%s\t%s\t%s\t%u\t%.3f\t%d\n", r,
+			fprintf(tsv, "%u\t%zu\t%s\t%s\t%s\t%s\t%u\t%.3f\t%d\n", r, pr->id,
 				it->config >= 0 ? configs[it->config].name : "-",
 				prog_names[it->prog], dir_names[it->dir], packet_names[it->packet],
 				ns_kernel, ns_wall, ok);
@@ -728,7 +748,7 @@ int main(int argc, char **argv)
 		hairpin__destroy(configs[i].skel);
 	bench_null__destroy(null_skel);
 	bench_probe__destroy(probe_skel);
-	free(items);
+	free(pairs);
 	if (bad)
 		fprintf(stderr, "progs: %zu runs did not behave as they should\n", bad);
 	return bad ? 1 : 0;
