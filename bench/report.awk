@@ -125,11 +125,11 @@ file == "progs.tsv" {
 	if ($1 == "round")
 		next
 	key = $3 SUBSEP $4 SUBSEP $5 SUBSEP $6
-	# The kernel's figure is whole ns, 7% of a null tc program here and 20% of a null XDP
-	# one. The wall clock has no such steps and adds only the syscall (a few µs over all the
-	# repeats), except for XDP, where every test run also swaps the XDP dispatcher's program
-	# (a wait for an RCU grace period, tens of ns a repeat): XDP keeps the kernel's figure.
-	ns = is_xdp($4) ? $7 : $8
+	# The kernel's figure is whole ns, a step of 7% of a null tc program and 20% of a null
+	# XDP one on a fast CPU. The wall clock has no such steps and adds only the syscall (a few
+	# µs over all the repeats), except for an XDP run that swapped the XDP dispatcher's
+	# program (without bench/progs -x: tens of ns a repeat), which keeps the kernel's figure.
+	ns = is_xdp($4) && !prog_meta["xdp_wall"] ? $7 : $8
 	if ($4 ~ /^null_/) {
 		prog_null[$1, $2] = ns
 		prog_null_all[key, ++prog_null_n[key]] = ns
@@ -316,9 +316,12 @@ function report_progs(    progs, packets, np, npk, i, j, dir, key, ref, nmed, ta
 	out("")
 	out("## 1. Program cost (BPF_PROG_TEST_RUN)")
 	out("")
-	out("ns per packet, averaged over " prog_meta["repeat"] " repeats of one test run: for tc " \
-	    "by the wall clock around the run, for XDP as the kernel reports it, in whole ns (the " \
-	    "wall clock of an XDP test run also counts its swap of the XDP dispatcher's program). " \
+	out("ns per packet, averaged over " prog_meta["repeat"] " repeats of one test run, by the " \
+	    "wall clock around the run (the kernel's own figure is in whole ns, a step of 7–20% " \
+	    "of a null program here)" (prog_meta["xdp_wall"] ? "; every XDP program is " \
+	    "attached to a device of its own, so that its test runs do not swap the XDP " \
+	    "dispatcher's program" : "; for XDP as the kernel reports it, as its test runs swapped " \
+	    "the XDP dispatcher's program (bench/progs without -x)") ". " \
 	    "Every run is paired with a run of the null program of the same type on the same " \
 	    "packet (bench/null.bpf.c) right before or after it; ratio = the median over " \
 	    PROG_ROUNDS " rounds of each round's ns / its pair's null ns, with the 95% confidence " \
