@@ -7,8 +7,8 @@
  *   progs [-r ROUNDS] [-n REPEAT] [-s SEED] [-x DEV,DEV,...] OUTDIR
  *
  * writes OUTDIR/progs.tsv, one line per run: round, pair, config, program, direction, packet,
- * ns per packet as the kernel reports it, ns per packet by the wall clock, whether the run
- * was checked good; and OUTDIR/resources.tsv. bench/report turns them into the tables.
+ * ns per packet as the kernel reports it, ns per packet by the CPU time the run took, whether
+ * the run was checked good; and OUTDIR/resources.tsv. bench/report turns them into the tables.
  *
  * Each round runs every (config, program, packet) once and every probe (bench/probe.bpf.c:
  * one piece of the matched path alone) on the matched UDP packet, each in a pair with the
@@ -16,9 +16,12 @@
  * by round), so that each round's ratio compares two runs that shared the machine's state of
  * the moment. The pairs run in an order shuffled anew each round. Every config is its own
  * loaded skeleton with its own maps, filled once before the first round. The kernel reports
- * whole ns per packet, a step of 7% of a null tc program and 20% of a null XDP one here; the
- * wall clock around the run has no steps, and adds only the syscall's few µs over all the
- * repeats, except where an XDP test run swaps the XDP dispatcher's program (-x, xdp_attach_all()).
+ * whole ns per packet, a step of 7% of a null tc program and 20% of a null XDP one here. The
+ * CPU time of the thread that made the run (CLOCK_THREAD_CPUTIME_ID, which the test run's loop
+ * runs in) has no steps and adds only the syscall's few µs over all the repeats, except where
+ * an XDP test run swaps the XDP dispatcher's program (-x, xdp_attach_all()); unlike the wall
+ * clock, it leaves out the time other tasks took the CPU in the middle of a run, as the
+ * kernel's own timer does.
  *
  * A test run rewrites its one buffer in place, repeat after repeat: a program that rewrote
  * the destination would take its miss path from the second repeat on. So the matched
@@ -489,11 +492,11 @@ static __u64 stats_get(int config, __u32 index, enum direction dir)
 	return sum;
 }
 
-static double now_ns(void)
+static double cpu_ns(void)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
 	return ts.tv_sec * 1e9 + ts.tv_nsec;
 }
 
@@ -503,7 +506,7 @@ static double now_ns(void)
  * matched ones are rewritten to what they were), and for a matched packet the stats counter
  * moved by exactly REPEAT, i.e. the matched path ran on every repeat.
  */
-static bool run(const struct item *it, __u32 repeat, __u32 *ns_kernel, double *ns_wall)
+static bool run(const struct item *it, __u32 repeat, __u32 *ns_kernel, double *ns_cpu)
 {
 	const struct packet *p = &packets[it->dir][it->packet];
 	union frame out;
@@ -521,9 +524,9 @@ static bool run(const struct item *it, __u32 repeat, __u32 *ns_kernel, double *n
 
 	if (check_stats)
 		before = stats_get(it->config, p->stats_index, it->dir);
-	t0 = now_ns();
+	t0 = cpu_ns();
 	err = bpf_prog_test_run_opts(prog_fd(it), &opts);
-	*ns_wall = (now_ns() - t0) / repeat;
+	*ns_cpu = (cpu_ns() - t0) / repeat;
 	*ns_kernel = opts.duration;
 	if (err) {
 		fprintf(stderr, "progs: test run of %s on %s: %s\n", prog_names[it->prog],
@@ -577,11 +580,12 @@ static void shuffle(struct pair *pairs, size_t n)
 
 /*
  * An XDP test run of more than one repeat adds its program to the kernel's XDP dispatcher and
- * takes it out again after, each a text patch and a wait for an RCU grace period: tens of ms
- * in the run's wall-clock time, tens of ns a repeat. A program already in the dispatcher,
- * because it is attached to a device, stays there at no cost. So every XDP program is attached
- * in generic mode to a device of its own from DEVS (a comma-separated list: dummy devices in
- * a namespace that bench/run made for it), and the wall clock then measures XDP as it does tc.
+ * takes it out again after, each a new image, a text patch and a wait for an RCU grace period:
+ * tens of ms in the run's wall-clock time, µs of it CPU time. A program already in the
+ * dispatcher, because it is attached to a device, stays there at no cost. So every XDP program
+ * is attached in generic mode to a device of its own from DEVS (a comma-separated list: veth
+ * devices in a namespace that bench/run made for it), and the CPU time of its runs is the
+ * program's, as for tc.
  * Return: whether they all were.
  */
 static bool xdp_attach_all(char *devs)
@@ -754,10 +758,10 @@ int main(int argc, char **argv)
 		die(path);
 	if (xdp_devs && !xdp_attach_all(xdp_devs))
 		die("keep the XDP programs in the dispatcher");
-	/* xdp_wall: whether the wall clock of an XDP run is free of the dispatcher's swaps */
-	fprintf(tsv, "# repeat=%u rounds=%u seed=%u xdp_wall=%d\n", repeat, rounds, rand_state,
+	/* xdp_cpu: whether the CPU time of an XDP run is free of the dispatcher's swaps */
+	fprintf(tsv, "# repeat=%u rounds=%u seed=%u xdp_cpu=%d\n", repeat, rounds, rand_state,
 		xdp_devs != NULL);
-	fprintf(tsv, "round\tpair\tconfig\tprog\tdir\tpacket\tns_kernel\tns_wall\tok\n");
+	fprintf(tsv, "round\tpair\tconfig\tprog\tdir\tpacket\tns_kernel\tns_cpu\tok\n");
 	for (__u32 r = 0; r < rounds; r++) {
 		shuffle(pairs, n_pairs);
 		for (size_t i = 0; i < n_pairs * 2; i++) {
@@ -765,8 +769,8 @@ int main(int argc, char **argv)
 			/* the null program first in even rounds, second in odd ones */
 			const struct item *it = i % 2 == r % 2 ? &pr->null : &pr->item;
 			__u32 ns_kernel;
-			double ns_wall;
-			bool ok = run(it, repeat, &ns_kernel, &ns_wall);
+			double ns_cpu;
+			bool ok = run(it, repeat, &ns_kernel, &ns_cpu);
 
 			if (!ok && bad++ < 10)
 				fprintf(stderr, "progs: round %u: %s on %s/%s (%s) ran wrong\n", r,
@@ -776,7 +780,7 @@ int main(int argc, char **argv)
 			fprintf(tsv, "%u\t%zu\t%s\t%s\t%s\t%s\t%u\t%.3f\t%d\n", r, pr->id,
 				it->config >= 0 ? configs[it->config].name : "-",
 				prog_names[it->prog], dir_names[it->dir], packet_names[it->packet],
-				ns_kernel, ns_wall, ok);
+				ns_kernel, ns_cpu, ok);
 		}
 		fprintf(stderr, "progs: round %u/%u done\n", r + 1, rounds);
 	}

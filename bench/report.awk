@@ -112,7 +112,7 @@ file == "machine.tsv" {
 	next
 }
 
-# round pair config prog dir packet ns_kernel ns_wall ok
+# round pair config prog dir packet ns_kernel ns_cpu ok
 file == "progs.tsv" {
 	if ($0 ~ /^#/) {
 		nf = split($0, fields, " ")
@@ -126,10 +126,10 @@ file == "progs.tsv" {
 		next
 	key = $3 SUBSEP $4 SUBSEP $5 SUBSEP $6
 	# The kernel's figure is whole ns, a step of 7% of a null tc program and 20% of a null
-	# XDP one on a fast CPU. The wall clock has no such steps and adds only the syscall (a few
-	# µs over all the repeats), except for an XDP run that swapped the XDP dispatcher's
-	# program (without bench/progs -x: tens of ns a repeat), which keeps the kernel's figure.
-	ns = is_xdp($4) && !prog_meta["xdp_wall"] ? $7 : $8
+	# XDP one on a fast CPU. The run's CPU time has no such steps and adds only the syscall's
+	# (a few µs over all the repeats), except for an XDP run that swapped the XDP
+	# dispatcher's program (without bench/progs -x), which keeps the kernel's figure.
+	ns = is_xdp($4) && !prog_meta["xdp_cpu"] ? $7 : $8
 	if ($4 ~ /^null_/) {
 		prog_null[$1, $2] = ns
 		prog_null_all[key, ++prog_null_n[key]] = ns
@@ -317,8 +317,9 @@ function report_progs(    progs, packets, np, npk, i, j, dir, key, ref, nmed, ta
 	out("## 1. Program cost (BPF_PROG_TEST_RUN)")
 	out("")
 	out("ns per packet, averaged over " prog_meta["repeat"] " repeats of one test run, by the " \
-	    "wall clock around the run (the kernel's own figure is in whole ns, a step of 7–20% " \
-	    "of a null program here)" (prog_meta["xdp_wall"] ? "; every XDP program is " \
+	    "CPU time of the thread that made the run (CLOCK_THREAD_CPUTIME_ID; the kernel's own " \
+	    "figure is in whole ns, a step of 7–20% of a null program here)" \
+	    (prog_meta["xdp_cpu"] ? "; every XDP program is " \
 	    "attached to a device of its own, so that its test runs do not swap the XDP " \
 	    "dispatcher's program" : "; for XDP as the kernel reports it, as its test runs swapped " \
 	    "the XDP dispatcher's program (bench/progs without -x)") ". " \
