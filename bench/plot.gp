@@ -15,7 +15,7 @@ set boxwidth 0.7
 set grid ytics
 set key off
 set xtics rotate by 90 right noenhanced
-set bmargin 17
+set bmargin 21
 set linetype 1 lc rgb "#2e8b57"
 set linetype 2 lc rgb "#c0392b"
 set linetype 3 lc rgb "#8c8c8c"
