@@ -107,6 +107,21 @@ net_create() {
 	in_ns gw sysctl -qw net.ipv4.ip_forward=1 || return 1
 }
 
+# progs_net_create: a namespace of veth devices for bench/progs -x, one for each XDP program
+# it runs (12: 6 configs, the null program, 5 probes; it says so when there are too few), so
+# that they stay in the XDP dispatcher between test runs. Sets PROGS_XDP_DEVS to their names.
+PROGS_XDP_COUNT=12
+progs_net_create() {
+	local i
+	ip netns add "${BENCH_NS}progs" || return 1
+	NET_NETNS+=("${BENCH_NS}progs")
+	PROGS_XDP_DEVS=
+	for i in $(seq 0 $((PROGS_XDP_COUNT - 1))); do
+		ip -n "${BENCH_NS}progs" link add "xdp$i" type veth peer name "xdp${i}peer" || return 1
+		PROGS_XDP_DEVS+=${PROGS_XDP_DEVS:+,}xdp$i
+	done
+}
+
 # bpffs_mount: a private bpffs for this run's pins (`ip netns exec` remounts /sys).
 bpffs_mount() {
 	mkdir -p "$WORK/bpffs" || return 1
@@ -146,7 +161,9 @@ hairpin_gw() {
 	in_ns gw "$HAIRPIN" --pin-dir "$PIN_DIR" "$@"
 }
 
-# write_config FILE MODE
+# write_config FILE MODE: every packet of a many-flows window opens a flow, so no new-flow
+# limit, as netfilter has none (with the default, 100 a second, hairpin would pass nearly all
+# of them on untranslated).
 write_config() {
 	cat >"$1" <<-EOF
 		[Interface]
@@ -154,6 +171,7 @@ write_config() {
 		Mode = $2
 		PublicAddress = $PUBLIC_ADDR
 		LocalAddress = $GW_LAN_ADDR
+		NewFlowRate = unlimited
 
 		[Forward]
 		Protocol = udp

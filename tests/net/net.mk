@@ -5,10 +5,12 @@
 #                                    that kill it at step N (loader/fault.h), for test_faults
 #   $(BUILD)/tests/net/foreign.bpf.o programs that are not hairpin's (tests/net/foreign.bpf.c)
 #   $(BUILD)/bench/tcx               tcx hooks from the shell, which Debian 12's bpftool predates
+#   the rest of bench/'s tools        for test_bench's short round of bench/run
 
 FAULT_BUILD := $(BUILD)/faults
 FAULT_OBJS := $(patsubst %.c,$(FAULT_BUILD)/%.o,$(LOADER_SRCS))
-NET_TEST_DEPS := $(FAULT_BUILD)/hairpin $(BUILD)/tests/net/foreign.bpf.o $(BUILD)/bench/tcx
+NET_TEST_DEPS := $(FAULT_BUILD)/hairpin $(BUILD)/tests/net/foreign.bpf.o $(BENCH_TOOLS) \
+		 $(BENCH_BUILD)/bpf/null.bpf.o $(BENCH_BUILD)/bpf/bounce.bpf.o
 
 $(FAULT_OBJS): $(FAULT_BUILD)/%.o: %.c | $(SKELS) $(BUILD)/version.h
 	$(call msg,CC,$@)
