@@ -58,6 +58,14 @@ static void reflect_forward(struct hairpin *skel, const struct forward_rule *rul
 	      strerror(errno));
 }
 
+/* The forward reflected for lan0's clients, and @in, a client's first packet, through ingress. */
+static void reflect_start(enum variant v, struct hairpin *skel, const struct frame *in,
+			  struct result *r)
+{
+	reflect_forward(skel, &reflected, packets_lan_ifindex);
+	run_frame(r, skel, INGRESS, v, in);
+}
+
 /* The client @client dials the public address from @port. */
 static struct frame client_packet(__be32 client, __u16 port)
 {
@@ -149,8 +157,7 @@ PACKET_TEST(reflect_client_to_server, INGRESS)
 	struct hp_flow client_side, server_side;
 	struct result r;
 
-	reflect_forward(skel, &reflected, packets_lan_ifindex);
-	run_frame(&r, skel, INGRESS, v, &in);
+	reflect_start(v, skel, &in, &r);
 	expect_reflected(v, &r, &want, "client to server");
 	if (CHECK(get_entry(skel, CLIENT_ADDR, CLIENT_UDP_PORT, HP_FLOW_KEY_CLIENT, &client_side),
 		  "no client's view of the flow"))
@@ -181,8 +188,7 @@ PACKET_TEST(reflect_server_reply_to_client, INGRESS)
 	struct hp_flow client_side;
 	struct result r;
 
-	reflect_forward(skel, &reflected, packets_lan_ifindex);
-	run_frame(&r, skel, INGRESS, v, &in);
+	reflect_start(v, skel, &in, &r);
 	run_frame(&r, skel, INGRESS, v, &reply);
 	expect_reflected(v, &r, &want, "server to client");
 	/* Both views change state together: the reply made the client's view replied too. */
@@ -289,80 +295,73 @@ PACKET_TEST(reflect_ttl_one_to_the_stack, INGRESS)
 
 	FRAME_IPH(&in).ttl = 1;
 	frame_finish(&in);
-	reflect_forward(skel, &reflected, packets_lan_ifindex);
-	run_frame(&r, skel, INGRESS, v, &in);
+	reflect_start(v, skel, &in, &r);
 	expect_rewritten(v, &r, &in, NAT_DESTINATION, SERVER_ADDR, reflected.target_port,
 			 "TTL 1");
+}
+
+/*
+ * @err, a port unreachable about a packet that was reflected, goes on from @from to @to about
+ * @about (what that side sent, one hop on), its TTL one less, and back out of lan0: on XDP to
+ * @dst_mac.
+ */
+static void expect_error_reflected(enum variant v, struct hairpin *skel, const struct frame *err,
+				   __be32 from, __be32 to, const struct frame *about,
+				   const __u8 *dst_mac, const char *what)
+{
+	struct frame sent = *about, want;
+	struct result r;
+
+	FRAME_IPH(&sent).ttl--;
+	frame_finish(&sent);
+	want = icmp_error(from, to, port_unreachable.type, port_unreachable.code, 0, &sent,
+			  QUOTE_ALL, false);
+	FRAME_IPH(&want).ttl = FRAME_IPH(err).ttl - 1;
+	if (v == XDP) {
+		memcpy(want.data, dst_mac, ETH_ALEN);
+		memcpy(want.data + ETH_ALEN, host_mac, ETH_ALEN);
+	} else {
+		memcpy(want.data, err->data, 2 * ETH_ALEN);
+	}
+	frame_set_icmp_checksums(&want);
+	run_frame(&r, skel, INGRESS, v, err);
+	if (!CHECK(r.err == 0 && r.retval == tx_verdict(v), "%s: verdict %u", what, r.retval))
+		return;
+	expect_same_bytes(r.out, &want, want.len, what);
 }
 
 /* The server says port unreachable about the client's packet: the client hears it. */
 PACKET_TEST(reflect_icmp_from_server, INGRESS)
 {
 	struct frame in = client_packet(CLIENT_ADDR, CLIENT_UDP_PORT);
-	struct frame at_server, err, want;
+	struct frame at_server, err;
 	struct result r;
 
-	reflect_forward(skel, &reflected, packets_lan_ifindex);
-	run_frame(&r, skel, INGRESS, v, &in);
+	reflect_start(v, skel, &in, &r);
 	/* The packet as the server received it, and the server's error about it. */
 	at_server = reflected_frame(XDP, &in, REFLECT_ADDR, CLIENT_UDP_PORT, SERVER_ADDR,
 				    reflected.target_port, server_mac);
 	err = icmp_error(SERVER_ADDR, REFLECT_ADDR, port_unreachable.type, port_unreachable.code,
 			 0, &at_server, QUOTE_ALL, false);
-	/* What the client must get: from the public address, about what it sent (one hop on). */
-	struct frame sent = in;
-
-	FRAME_IPH(&sent).ttl--;
-	frame_finish(&sent);
-	want = icmp_error(PUBLIC_ADDR, CLIENT_ADDR, port_unreachable.type, port_unreachable.code,
-			  0, &sent, QUOTE_ALL, false);
-	FRAME_IPH(&want).ttl = FRAME_IPH(&err).ttl - 1;
-	if (v == XDP) {
-		memcpy(want.data, client_mac, ETH_ALEN);
-		memcpy(want.data + ETH_ALEN, host_mac, ETH_ALEN);
-	} else {
-		memcpy(want.data, err.data, 2 * ETH_ALEN);
-	}
-	frame_set_icmp_checksums(&want);
-	run_frame(&r, skel, INGRESS, v, &err);
-	if (!CHECK(r.err == 0 && r.retval == tx_verdict(v), "error from the server: verdict %u",
-		   r.retval))
-		return;
-	expect_same_bytes(r.out, &want, want.len, "error from the server");
+	/* What the client must get: from the public address, about what it sent. */
+	expect_error_reflected(v, skel, &err, PUBLIC_ADDR, CLIENT_ADDR, &in, client_mac,
+			       "error from the server");
 }
 
 /* The client says port unreachable about a reply: the server hears it, about what it sent. */
 PACKET_TEST(reflect_icmp_from_client, INGRESS)
 {
 	struct frame in = client_packet(CLIENT_ADDR, CLIENT_UDP_PORT);
-	struct frame reply = server_reply(CLIENT_UDP_PORT), at_client, err, want;
+	struct frame reply = server_reply(CLIENT_UDP_PORT), at_client, err;
 	struct result r;
 
-	reflect_forward(skel, &reflected, packets_lan_ifindex);
-	run_frame(&r, skel, INGRESS, v, &in);
+	reflect_start(v, skel, &in, &r);
 	at_client = reflected_frame(XDP, &reply, PUBLIC_ADDR, reflected.port, CLIENT_ADDR,
 				    CLIENT_UDP_PORT, client_mac);
 	err = icmp_error(CLIENT_ADDR, PUBLIC_ADDR, port_unreachable.type, port_unreachable.code,
 			 0, &at_client, QUOTE_ALL, false);
-	struct frame sent = reply;
-
-	FRAME_IPH(&sent).ttl--;
-	frame_finish(&sent);
-	want = icmp_error(REFLECT_ADDR, SERVER_ADDR, port_unreachable.type,
-			  port_unreachable.code, 0, &sent, QUOTE_ALL, false);
-	FRAME_IPH(&want).ttl = FRAME_IPH(&err).ttl - 1;
-	if (v == XDP) {
-		memcpy(want.data, server_mac, ETH_ALEN);
-		memcpy(want.data + ETH_ALEN, host_mac, ETH_ALEN);
-	} else {
-		memcpy(want.data, err.data, 2 * ETH_ALEN);
-	}
-	frame_set_icmp_checksums(&want);
-	run_frame(&r, skel, INGRESS, v, &err);
-	if (!CHECK(r.err == 0 && r.retval == tx_verdict(v), "error from the client: verdict %u",
-		   r.retval))
-		return;
-	expect_same_bytes(r.out, &want, want.len, "error from the client");
+	expect_error_reflected(v, skel, &err, REFLECT_ADDR, SERVER_ADDR, &reply, server_mac,
+			       "error from the client");
 }
 
 /* A datagram in fragments: each fragment is reflected as its first was. */
