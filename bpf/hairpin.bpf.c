@@ -937,7 +937,9 @@ static __always_inline void ingress_direct(void *ctx, const bool xdp, const stru
 	key = flow_key(pkt->saddr, pkt->sport, pkt->daddr, pkt->dport, pkt->protocol,
 		       HP_FLOW_KEY_TARGET);
 	flow = bpf_map_lookup_elem(&hp_flows, &key);
-	if (!flow || !flow_live(config, flow, pkt->protocol, bpf_jiffies64()))
+	/* A reflected flow's target's view is none of a client's: only reflection uses it. */
+	if (!flow || (flow->flags & HP_FLOW_REFLECTED) ||
+	    !flow_live(config, flow, pkt->protocol, bpf_jiffies64()))
 		return;
 	bpf_map_delete_elem(&hp_flows, &key);
 	reason_count(HP_REASON_DIRECT_CLASH);
@@ -1038,7 +1040,8 @@ static __always_inline enum verdict egress_ports(struct __sk_buff *skb, const st
 	if (!is_target_port(pkt->protocol, pkt->sport))
 		return VERDICT_PASS;
 	flow = bpf_map_lookup_elem(&hp_flows, &key);
-	if (!flow)
+	/* A reflected flow's packets never leave through the stack: its entries are not egress's. */
+	if (!flow || (flow->flags & HP_FLOW_REFLECTED))
 		return VERDICT_PASS;
 	now = bpf_jiffies64();
 	if (!flow_live(config, flow, pkt->protocol, now))
@@ -1073,7 +1076,8 @@ static __always_inline enum verdict egress_icmp(struct __sk_buff *skb, const str
 	if (!maybe_target_addr(config, in->daddr))
 		return VERDICT_PASS;
 	flow = bpf_map_lookup_elem(&hp_flows, &key);
-	if (!flow || !flow_live(config, flow, in->protocol, bpf_jiffies64()))
+	if (!flow || (flow->flags & HP_FLOW_REFLECTED) ||
+	    !flow_live(config, flow, in->protocol, bpf_jiffies64()))
 		return VERDICT_PASS;
 	/* An error from another address of this host keeps its source, as nf_nat does. */
 	if (nat_icmp_error(skb, false, pkt, NAT_SOURCE,

@@ -386,3 +386,44 @@ PACKET_TEST(reflect_fragments, INGRESS)
 		expect_same_bytes(r.out, &want[i], want[i].len, frag_names[i]);
 	}
 }
+
+/*
+ * Fuzzer findings (tests/fuzz, doc/translation.md "Reflection": only its rules use a
+ * reflected flow's entries). A packet from the server to this host's address and port of a
+ * reflected flow, leaving through egress, is none of the flow's: its packets never enter the
+ * stack. Egress used to take the server's view for a flow of its own and rewrite the source.
+ */
+PACKET_TEST(reflect_egress_ignores_the_flow, EGRESS)
+{
+	struct frame in = client_packet(CLIENT_ADDR, CLIENT_UDP_PORT);
+	struct frame out = server_reply(CLIENT_UDP_PORT);
+	struct result r;
+
+	reflect_start(v, skel, &in, &r);
+	if (!CHECK_EQ(r.retval, tx_verdict(v), "the client's packet reflected"))
+		return;
+	expect_egress_untouched(v, skel, &out, "the server's packet to this host, on egress");
+	expect_stats(skel, reflected.stats_index, 1, frame_ip_len(&in), 0, 0);
+}
+
+/*
+ * A packet from this host's address and the port of a reflected flow to the server, seen on
+ * ingress, is not a client talking to the server directly: the "direct" rule used to end the
+ * flow (its server's view, leaving the client's view without it).
+ */
+PACKET_TEST(reflect_direct_rule_ignores_the_flow, INGRESS)
+{
+	struct frame in = client_packet(CLIENT_ADDR, CLIENT_UDP_PORT);
+	struct frame spoof = client_packet(REFLECT_ADDR, CLIENT_UDP_PORT);
+	struct hp_flow flow;
+	struct result r;
+
+	reflect_start(v, skel, &in, &r);
+	FRAME_IPH(&spoof).daddr = SERVER_ADDR;
+	FRAME_UDPH(&spoof).dest = htons(reflected.target_port);
+	frame_finish(&spoof);
+	expect_ingress_untouched(v, skel, &spoof, "this host's address to the server");
+	CHECK(get_entry(skel, REFLECT_ADDR, CLIENT_UDP_PORT, HP_FLOW_KEY_TARGET, &flow),
+	      "the server's view of the flow is gone");
+	CHECK_EQ(reasons_sum(skel, HP_REASON_DIRECT_CLASH), 0, "direct_clash count");
+}
