@@ -842,6 +842,7 @@ static __always_inline enum verdict ingress_reflected_reply(void *ctx, const boo
 					  pkt->protocol, HP_FLOW_KEY_TARGET);
 	struct hp_flow *flow = bpf_map_lookup_elem(&hp_flows, &key);
 	struct nat_tuple to;
+	bool to_stack;
 	__u64 now;
 
 	*handled = false;
@@ -855,8 +856,15 @@ static __always_inline enum verdict ingress_reflected_reply(void *ctx, const boo
 	to = (struct nat_tuple){
 		.saddr = flow_reply_addr(flow, public_addr), .sport = flow->public_port,
 		.daddr = flow->nat_addr, .dport = flow->nat_port,
-		.ttl = pkt->ttl > 1 ? pkt->ttl - 1 : pkt->ttl,
+		.ttl = pkt->ttl - 1,
 	};
+	/*
+	 * Unless XDP can send it itself, the stack forwards it to the client (not local), takes
+	 * one off its TTL itself, and answers a TTL run out.
+	 */
+	to_stack = pkt->ttl <= 1 || reflect_route(ctx, xdp, pkt, to.saddr, to.daddr, fib);
+	if (to_stack)
+		to.ttl = pkt->ttl;
 	if (frag_remember(pkt, HP_DIR_INGRESS, to.saddr, to.daddr))
 		return VERDICT_PASS;
 	if (nat_rewrite_tuple(ctx, xdp, pkt, &to)) {
@@ -866,9 +874,7 @@ static __always_inline enum verdict ingress_reflected_reply(void *ctx, const boo
 	stats_count(flow->stats_index, false, pkt->ip_len);
 	if (monitoring(config))
 		monitor_report(ctx, xdp, pkt, HP_DIR_EGRESS, HP_EVENT_PACKET, to.saddr, to.sport);
-	/* Unless XDP can send it itself, the stack forwards it to the client (not local), and
-	 * answers a TTL run out. */
-	if (pkt->ttl <= 1 || reflect_route(ctx, xdp, pkt, to.saddr, to.daddr, fib)) {
+	if (to_stack) {
 		reason_count(HP_REASON_NO_NEIGHBOUR);
 		return VERDICT_PASS;
 	}

@@ -427,3 +427,33 @@ PACKET_TEST(reflect_direct_rule_ignores_the_flow, INGRESS)
 	      "the server's view of the flow is gone");
 	CHECK_EQ(reasons_sum(skel, HP_REASON_DIRECT_CLASH), 0, "direct_clash count");
 }
+
+/*
+ * XDP cannot send the server's reply to a client it has no neighbour entry for: the stack
+ * forwards it, translated, and takes one off its TTL itself. XDP used to take one off too.
+ */
+PACKET_TEST(reflect_reply_to_the_stack_keeps_its_ttl, INGRESS)
+{
+	struct frame in = client_packet(OUTSIDE_CLIENT_ADDR, CLIENT_UDP_PORT);
+	struct frame reply = server_reply(CLIENT_UDP_PORT);
+	struct result r;
+
+	reflect_start(v, skel, &in, &r);
+	run_frame(&r, skel, INGRESS, v, &reply);
+	if (v == XDP) {
+		/* The stack fills the link layer in: as it came. */
+		struct frame want = reflected_frame(TC, &reply, PUBLIC_ADDR, reflected.port,
+						    OUTSIDE_CLIENT_ADDR, CLIENT_UDP_PORT, NULL);
+
+		FRAME_IPH(&want).ttl = FRAME_IPH(&reply).ttl;
+		frame_set_checksums(&want, true);
+		CHECK_EQ(r.retval, XDP_PASS, "verdict: to the stack");
+		expect_same_bytes(r.out, &want, want.len, "to the stack, TTL as it came");
+		CHECK_EQ(reasons_sum(skel, HP_REASON_NO_NEIGHBOUR), 1, "no_neighbour count");
+	} else {
+		struct frame want = reflected_frame(v, &reply, PUBLIC_ADDR, reflected.port,
+						    OUTSIDE_CLIENT_ADDR, CLIENT_UDP_PORT, NULL);
+
+		expect_reflected(v, &r, &want, "tc redirects through the neighbour table");
+	}
+}
