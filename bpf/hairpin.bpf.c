@@ -412,7 +412,7 @@ static __always_inline enum verdict frag_follow(void *ctx, const bool xdp,
 						const struct packet *pkt,
 						const struct hp_config *config,
 						enum hp_direction direction,
-						struct bpf_fib_lookup *fib)
+						struct bpf_fib_lookup *fib, const bool to_public)
 {
 	struct hp_frag_key key = frag_key(pkt, direction);
 	struct hp_frag *frag = bpf_map_lookup_elem(&hp_frags, &key);
@@ -422,10 +422,11 @@ static __always_inline enum verdict frag_follow(void *ctx, const bool xdp,
 
 	if (!frag) {
 		/*
-		 * On egress a miss is mostly a datagram of the target's own that no flow is
-		 * about (its first fragment was seen, and left alone): not an orphan.
+		 * On egress, and on ingress to an address of this host that reflects, a miss is
+		 * mostly a datagram of the target's own that no flow is about (its first fragment
+		 * was seen, and left alone): not an orphan.
 		 */
-		if (direction == HP_DIR_INGRESS)
+		if (to_public)
 			reason_count(HP_REASON_ORPHAN_FRAGMENT);
 		return VERDICT_PASS;
 	}
@@ -979,7 +980,7 @@ static __always_inline enum verdict ingress_to_host(void *ctx, const bool xdp, s
 			return verdict;
 	}
 	if (reflected && kind == L4_FRAGMENT)
-		return frag_follow(ctx, xdp, pkt, config, HP_DIR_INGRESS, fib);
+		return frag_follow(ctx, xdp, pkt, config, HP_DIR_INGRESS, fib, false);
 	if (reflected && kind == L4_ICMP_ERROR)
 		return ingress_reflected_icmp(ctx, xdp, pkt, config, public_addr, fib);
 	if (direct && kind == L4_PORTS)
@@ -1017,7 +1018,7 @@ static __always_inline int hairpin_ingress(void *ctx, const bool xdp)
 		if (kind == L4_PORTS)
 			verdict = ingress_ports(ctx, xdp, &pkt, config, public_addr, &fib);
 		else if (kind == L4_FRAGMENT)
-			verdict = frag_follow(ctx, xdp, &pkt, config, HP_DIR_INGRESS, &fib);
+			verdict = frag_follow(ctx, xdp, &pkt, config, HP_DIR_INGRESS, &fib, true);
 		else if (kind == L4_ICMP_ERROR)
 			verdict = ingress_icmp(ctx, xdp, &pkt, config, public_addr, &fib);
 		else
@@ -1133,7 +1134,7 @@ static __always_inline int hairpin_egress(struct __sk_buff *skb)
 	if (kind == L4_PORTS)
 		verdict = egress_ports(skb, &pkt, config, public_addr);
 	else if (kind == L4_FRAGMENT)
-		verdict = frag_follow(skb, false, &pkt, config, HP_DIR_EGRESS, NULL);
+		verdict = frag_follow(skb, false, &pkt, config, HP_DIR_EGRESS, NULL, false);
 	else if (kind == L4_ICMP_ERROR)
 		verdict = egress_icmp(skb, &pkt, config);
 	else

@@ -457,3 +457,16 @@ PACKET_TEST(reflect_reply_to_the_stack_keeps_its_ttl, INGRESS)
 		expect_reflected(v, &r, &want, "tc redirects through the neighbour table");
 	}
 }
+
+/* A fragment of the server's own datagram to this host is no orphan of hairpin's. */
+PACKET_TEST(reflect_servers_own_fragment_no_orphan, INGRESS)
+{
+	struct frame base = server_reply(CLIENT_UDP_PORT);
+	struct frame datagram = with_payload(&base, FRAG_PAYLOAD_LEN);
+	struct frame in[N_FRAGS];
+
+	reflect_forward(skel, &reflected, packets_lan_ifindex);
+	fragments_of(&datagram, in);
+	expect_ingress_untouched(v, skel, &in[FRAG_MIDDLE], "a middle fragment, no first");
+	CHECK_EQ(reasons_sum(skel, HP_REASON_ORPHAN_FRAGMENT), 0, "orphan_fragment count");
+}
