@@ -896,10 +896,14 @@ static __always_inline enum verdict ingress_reflected_icmp(void *ctx, const bool
 	const struct icmp_inner *in = &pkt->inner;
 	struct hp_flow_key key = flow_key(in->saddr, in->sport, in->daddr, in->dport,
 					  in->protocol, HP_FLOW_KEY_TARGET);
-	struct hp_flow *flow = bpf_map_lookup_elem(&hp_flows, &key);
+	struct hp_flow *flow;
 	struct nat_tuple to;
 	__be32 public;
 
+	/* To the address of this host it quotes: the prefilter's bit says only "maybe". */
+	if (pkt->daddr != in->saddr)
+		return VERDICT_PASS;
+	flow = bpf_map_lookup_elem(&hp_flows, &key);
 	if (!flow || !(flow->flags & HP_FLOW_REFLECTED) ||
 	    !flow_live(config, flow, in->protocol, bpf_jiffies64()))
 		return VERDICT_PASS;
@@ -963,8 +967,12 @@ static __always_inline enum verdict ingress_to_host(void *ctx, const bool xdp, s
 						    __be32 public_addr,
 						    struct bpf_fib_lookup *fib)
 {
+	/*
+	 * From a target; or an ICMP error, from whoever sends it: the packet inside it, to a
+	 * target, is what ingress_reflected_icmp() judges it by.
+	 */
 	bool reflected = maybe_reflect_addr(config, iph->daddr) &&
-			 maybe_target_addr(config, iph->saddr);
+			 (maybe_target_addr(config, iph->saddr) || iph->protocol == IPPROTO_ICMP);
 	bool direct = maybe_target_addr(config, iph->daddr);
 	enum verdict verdict;
 	bool handled;

@@ -470,3 +470,30 @@ PACKET_TEST(reflect_servers_own_fragment_no_orphan, INGRESS)
 	expect_ingress_untouched(v, skel, &in[FRAG_MIDDLE], "a middle fragment, no first");
 	CHECK_EQ(reasons_sum(skel, HP_REASON_ORPHAN_FRAGMENT), 0, "orphan_fragment count");
 }
+
+/*
+ * An error about a reflected packet goes on to the client only when it is sent to the address
+ * it quotes; another address whose prefilter bit is the reflect address's is left alone. And
+ * an error from another host of the LAN than the server goes on all the same, from where it
+ * came: the packet inside it says whose it is.
+ */
+PACKET_TEST(reflect_icmp_addresses, INGRESS)
+{
+	struct frame in = client_packet(CLIENT_ADDR, CLIENT_UDP_PORT);
+	/* 192.0.2.65: the same prefilter bit as 192.0.2.1 (hp_target_bit()). */
+	const __be32 elsewhere = IPV4(192, 0, 2, 65), bridge = IPV4(192, 0, 2, 99);
+	struct frame at_server, err;
+	struct result r;
+
+	reflect_start(v, skel, &in, &r);
+	at_server = reflected_frame(XDP, &in, REFLECT_ADDR, CLIENT_UDP_PORT, SERVER_ADDR,
+				    reflected.target_port, server_mac);
+	err = icmp_error(SERVER_ADDR, elsewhere, port_unreachable.type, port_unreachable.code, 0,
+			 &at_server, QUOTE_ALL, false);
+	expect_ingress_untouched(v, skel, &err, "an error to another address");
+
+	err = icmp_error(bridge, REFLECT_ADDR, port_unreachable.type, port_unreachable.code, 0,
+			 &at_server, QUOTE_ALL, false);
+	expect_error_reflected(v, skel, &err, bridge, CLIENT_ADDR, &in, client_mac,
+			       "error from another host");
+}
