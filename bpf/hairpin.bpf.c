@@ -579,9 +579,13 @@ static __always_inline __be16 reflect_port_claim(const struct hp_config *config,
 		struct hp_flow_key key = flow_key(reflect_addr, port, fwd->target_addr,
 						  fwd->target_port, pkt->protocol,
 						  HP_FLOW_KEY_TARGET);
-		struct hp_flow *held = bpf_map_lookup_elem(&hp_flows, &key);
+		struct hp_flow *held;
 		__u64 flags = BPF_NOEXIST;
 
+		/* Port 0 means "none" to the caller: a client's own port 0 is never claimed. */
+		if (!port)
+			continue;
+		held = bpf_map_lookup_elem(&hp_flows, &key);
 		if (held) {
 			/* Taken by a live flow of someone else: try the next port. */
 			if ((held->nat_addr != pkt->saddr || held->nat_port != pkt->sport) &&

@@ -497,3 +497,28 @@ PACKET_TEST(reflect_icmp_addresses, INGRESS)
 	expect_error_reflected(v, skel, &err, bridge, CLIENT_ADDR, &in, client_mac,
 			       "error from another host");
 }
+
+/*
+ * A UDP client may send from port 0 ("none", RFC 768): this host never claims port 0 for it,
+ * but another. The datapath used to claim 0, which also means "none free", and dropped the
+ * packet without counting it, the server's view written under port 0.
+ */
+PACKET_TEST(reflect_client_port_zero, INGRESS)
+{
+	struct frame in = client_packet(CLIENT_ADDR, 0);
+	struct hp_flow client_side, server_side;
+	struct result r;
+	__u16 port;
+
+	reflect_start(v, skel, &in, &r);
+	if (!CHECK(get_entry(skel, CLIENT_ADDR, 0, HP_FLOW_KEY_CLIENT, &client_side),
+		   "no client's view of the flow (verdict %u)", r.retval))
+		return;
+	port = ntohs(client_side.nat_port);
+	CHECK(port >= 1024, "the client got port %u of this host", port);
+	CHECK(!get_entry(skel, REFLECT_ADDR, 0, HP_FLOW_KEY_TARGET, &server_side),
+	      "a server's view under port 0");
+	struct frame want = reflected_frame(v, &in, REFLECT_ADDR, port, SERVER_ADDR,
+					    reflected.target_port, server_mac);
+	expect_reflected(v, &r, &want, "from port 0");
+}
