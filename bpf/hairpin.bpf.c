@@ -604,6 +604,7 @@ static __always_inline __be16 reflect_port_claim(const struct hp_config *config,
 struct flow_decision {
 	bool translate;
 	__be16 reflect_port;	/* a reflected flow's port of this host; 0 if not reflected */
+	__be32 reflect_addr;	/* and its address: the flow's, which may be an earlier one */
 };
 
 /*
@@ -629,6 +630,7 @@ static __always_inline enum verdict ingress_flow(const struct packet *pkt,
 
 	d->translate = false;
 	d->reflect_port = 0;
+	d->reflect_addr = 0;
 	if (live && flow->public_addr == pkt->daddr && flow->public_port == pkt->dport &&
 	    (pkt->daddr != public_addr ||
 	     (flow->stats_index == fwd->stats_index && flow->flags == flags &&
@@ -637,6 +639,7 @@ static __always_inline enum verdict ingress_flow(const struct packet *pkt,
 		flow_seen_both(config, &key, flow, pkt, false, now);
 		d->translate = true;
 		d->reflect_port = flow->nat_port;
+		d->reflect_addr = flow->nat_addr;
 		return VERDICT_PASS;
 	}
 	if (pkt->daddr != public_addr) {
@@ -666,6 +669,7 @@ static __always_inline enum verdict ingress_flow(const struct packet *pkt,
 			return VERDICT_DROP;
 		value.nat_addr = reflect_addr;
 		value.nat_port = d->reflect_port;
+		d->reflect_addr = reflect_addr;
 	}
 	if (bpf_map_update_elem(&hp_flows, &key, &value, BPF_ANY)) {
 		/* Unrecorded, its replies could not be rewritten: leave the packet alone. */
@@ -705,7 +709,8 @@ static __always_inline enum verdict ingress_ports(void *ctx, const bool xdp,
 	to.daddr = fwd->target_addr;
 	to.dport = fwd->target_port;
 	if (reflect_addr) {
-		to.saddr = reflect_addr;
+		/* The flow's own: on an old address, an earlier reflect address's flow. */
+		to.saddr = d.reflect_addr;
 		to.sport = d.reflect_port;
 		to.ttl = pkt->ttl - 1;
 		/*

@@ -522,3 +522,36 @@ PACKET_TEST(reflect_client_port_zero, INGRESS)
 					    reflected.target_port, server_mac);
 	expect_reflected(v, &r, &want, "from port 0");
 }
+
+/*
+ * The public address changed and this host's reflect address too (its LAN address moved):
+ * a live flow on the old public address keeps going from the address and port it was
+ * reflected with, where the server's view is, not from the new reflect address. The datapath
+ * used to send it from the new one, whose replies no flow knows.
+ */
+PACKET_TEST(reflect_old_address_keeps_its_reflect_address, INGRESS)
+{
+	struct frame in = client_packet(CLIENT_ADDR, CLIENT_UDP_PORT);
+	struct hp_forward_info info = { .reflect_ifindex = packets_lan_ifindex,
+					.reflect_addr = SECOND_TARGET_ADDR };
+	__u32 slot = reflected.stats_index, zero = 0;
+	struct hp_config config;
+	struct result r;
+
+	reflect_start(v, skel, &in, &r);
+	if (!CHECK(!bpf_map_lookup_elem(bpf_map__fd(skel->maps.hp_config), &zero, &config),
+		   "read config: %s", strerror(errno)))
+		return;
+	config.old_public_addrs[0] = PUBLIC_ADDR;
+	config.public_addr = PUBLIC_ADDR_NEW;
+	config.reflect_bits |= hp_target_bit(SECOND_TARGET_ADDR);
+	config.ingress_bits |= hp_target_bit(PUBLIC_ADDR_NEW) | config.reflect_bits;
+	CHECK(!bpf_map_update_elem(bpf_map__fd(skel->maps.hp_config), &zero, &config, BPF_ANY),
+	      "write config: %s", strerror(errno));
+	CHECK(!bpf_map_update_elem(bpf_map__fd(skel->maps.hp_forward_info), &slot, &info,
+				   BPF_ANY), "set forward info: %s", strerror(errno));
+	run_frame(&r, skel, INGRESS, v, &in);
+	struct frame want = reflected_frame(v, &in, REFLECT_ADDR, CLIENT_UDP_PORT, SERVER_ADDR,
+					    reflected.target_port, server_mac);
+	expect_reflected(v, &r, &want, "to the old public address");
+}
