@@ -1064,7 +1064,7 @@ static __always_inline enum verdict egress_ports(struct __sk_buff *skb, const st
 	if (!is_target_port(pkt->protocol, pkt->sport))
 		return VERDICT_PASS;
 	flow = bpf_map_lookup_elem(&hp_flows, &key);
-	/* A reflected flow's packets never leave through the stack: its entries are not egress's. */
+	/* A reflected flow's packets never leave through the stack: none of its entries is ours. */
 	if (!flow || (flow->flags & HP_FLOW_REFLECTED))
 		return VERDICT_PASS;
 	now = bpf_jiffies64();

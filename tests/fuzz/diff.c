@@ -959,8 +959,9 @@ static bool check_flows(struct fuzzer *f, struct instance *in, struct detail *d)
 			continue;
 		if (bad++)
 			continue;
-		note(d, "flow %s%s:%u -> %s:%u/%u: model %s:%u %s flags 0x%x nat %s:%u slot %u seen "
-		     "%lld ticks ago", mf->key.kind == HP_FLOW_KEY_CLIENT ? "(client's view) " : "",
+		note(d, "flow %s%s:%u -> %s:%u/%u: model %s:%u %s flags 0x%x nat %s:%u slot %u "
+		     "seen %lld ticks ago",
+		     mf->key.kind == HP_FLOW_KEY_CLIENT ? "(client's view) " : "",
 		     addr_str(mf->key.client_addr), ntohs(mf->key.client_port),
 		     addr_str(mf->key.target_addr), ntohs(mf->key.target_port), mf->key.protocol,
 		     addr_str(want->public_addr), ntohs(want->public_port),
@@ -968,10 +969,10 @@ static bool check_flows(struct fuzzer *f, struct instance *in, struct detail *d)
 		     ntohs(want->nat_port), want->stats_index,
 		     (long long)(m->now - want->last_seen));
 		if (found)
-			note(d, ", map %s:%u %s flags 0x%x nat %s:%u slot %u seen %+d jiffies from the "
-			     "model's; ", addr_str(got.public_addr), ntohs(got.public_port),
-			     model_state_name(got.state), got.flags, addr_str(got.nat_addr),
-			     ntohs(got.nat_port), got.stats_index,
+			note(d, ", map %s:%u %s flags 0x%x nat %s:%u slot %u seen %+d jiffies "
+			     "from the model's; ", addr_str(got.public_addr),
+			     ntohs(got.public_port), model_state_name(got.state), got.flags,
+			     addr_str(got.nat_addr), ntohs(got.nat_port), got.stats_index,
 			     (__s32)((__u32)got.last_seen - tick_jiffy(f, want->last_seen)));
 		else
 			note(d, ", not in the map; ");
@@ -1302,9 +1303,9 @@ static int make_lan(struct fuzzer *f, FILE *out)
 
 		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3],
 			 m[4], m[5]);
-		n = snprintf(cmd, sizeof(cmd), "ip link add %s address %s mtu %u type veth peer name "
-			     "%speer && ip link set %s up && ip link set %speer up && ip addr add "
-			     "%s/%u dev %s", dev->name, mac, dev->mtu, dev->name, dev->name,
+		n = snprintf(cmd, sizeof(cmd), "ip link add %s address %s mtu %u type veth peer "
+			     "name %speer && ip link set %s up && ip link set %speer up && ip addr "
+			     "add %s/%u dev %s", dev->name, mac, dev->mtu, dev->name, dev->name,
 			     dev->name, inet_ntop(AF_INET, &dev->addr, addr, sizeof(addr)),
 			     dev->prefix_len, dev->name);
 		for (int i = 0; i < dev->n_neighbours && n < (int)sizeof(cmd); i++) {

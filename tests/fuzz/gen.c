@@ -69,7 +69,8 @@ const struct model_device gen_devices[MODEL_MAX_DEVICES] = {
 		.name = "lan1", .mac = MAC(0x02), .addr = IPV4C(198, 51, 100, 3), .prefix_len = 24,
 		.mtu = 1500,
 		.neighbours = {
-			{ IPV4C(198, 51, 100, 20), MAC(0x14) }, { IPV4C(198, 51, 100, 62), MAC(0x3e) },
+			{ IPV4C(198, 51, 100, 20), MAC(0x14) },
+			{ IPV4C(198, 51, 100, 62), MAC(0x3e) },
 		},
 		.n_neighbours = 2,
 	},
@@ -1062,8 +1063,9 @@ static void squat_dgram(struct gen *g, const struct model_config *c, struct dgra
 	}
 	/* Another client of the pool, or one made up next to it. */
 	do {
-		d->saddr = rng_percent(r, 60) ? PICK_ADDR(r, client_pool)
-					      : htonl(ntohl(g->squat_client) ^ (1 + rng_below(r, 7)));
+		__u32 near = ntohl(g->squat_client) ^ (1 + rng_below(r, 7));
+
+		d->saddr = rng_percent(r, 60) ? PICK_ADDR(r, client_pool) : htonl(near);
 	} while (d->saddr == g->squat_client);
 	d->sport = model_reflect_port(g->squat_client, g->squat_port, g->squat_next++);
 }
@@ -1280,8 +1282,8 @@ static void ingress_icmp(struct gen *g, const struct model_config *c, struct pkt
 	struct dgram inner;
 	__be32 from, to;
 
-	if (flow && flow->key.kind == HP_FLOW_KEY_TARGET && (flow->value.flags & HP_FLOW_REFLECTED) &&
-	    rng_percent(r, 70)) {
+	if (flow && flow->key.kind == HP_FLOW_KEY_TARGET &&
+	    (flow->value.flags & HP_FLOW_REFLECTED) && rng_percent(r, 70)) {
 		/* The target's error about what this host sent it for the client. */
 		random_dgram(g, &inner, flow->key.protocol);
 		inner.saddr = flow->key.client_addr;

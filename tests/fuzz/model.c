@@ -911,7 +911,7 @@ static enum model_action ingress_l4(struct model *m, int dev, struct parsed *p, 
 				return MODEL_REFUSED;
 			}
 			if (reflect_addr) {
-				/* The target's view names the client; then the client's names it. */
+				/* The target's view names the client, the client's view it. */
 				value.nat_addr = saddr;
 				value.nat_port = sport;
 				value.nat_port = reflect_claim(m, &key, reflect_addr, &value);
@@ -990,11 +990,12 @@ static enum model_action ingress_direct(struct model *m, const struct parsed *p)
 }
 
 /*
- * A non-first fragment on ingress, to `public`, an `old` address (@reflect false) or a reflect
- * address (@reflect true): as its first fragment was, reflected when that recorded both.
+ * A non-first fragment on ingress, to `public` or an `old` address, or (@to_reflect_addr) to a
+ * reflect address: as its first fragment was, reflected when that recorded both addresses.
  */
 static enum model_action ingress_non_first(struct model *m, int dev, const struct parsed *p,
-					   __u8 *frame, bool reflect, enum model_verdict *verdict)
+					   __u8 *frame, bool to_reflect_addr,
+					   enum model_verdict *verdict)
 {
 	struct hp_frag_key key = frag_key(p, HP_DIR_INGRESS);
 	const struct model_frag *frag = model_find_frag(m, &key);
@@ -1003,7 +1004,7 @@ static enum model_action ingress_non_first(struct model *m, int dev, const struc
 
 	if (!frag) {
 		/* To a reflect address: mostly a target's own datagram to this host. */
-		if (!reflect)
+		if (!to_reflect_addr)
 			m->reasons[HP_REASON_ORPHAN_FRAGMENT]++;
 		return MODEL_UNCHANGED;
 	}
@@ -1085,7 +1086,7 @@ static enum model_action ingress_icmp(struct model *m, int dev, const struct par
 
 /*
  * "Target -> reflect address": a target's packet to this host's address that stands in for
- * a client, matching a live target's view of a reflected flow. NULL @handled: not such a
+ * a client, matching a live target's view of a reflected flow. *@handled false: not such a
  * packet, the "direct" rule is next.
  */
 static enum model_action ingress_reflected_reply(struct model *m, int dev, struct parsed *p,
