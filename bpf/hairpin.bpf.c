@@ -405,20 +405,35 @@ static __always_inline int frag_remember(const struct packet *pkt, enum hp_direc
 }
 
 /*
+ * Where a non-first fragment is: to a public address (ingress: a client's datagram), to an
+ * address of this host that reflects (ingress: a target's reply to a reflected flow), or
+ * leaving (egress: a target's reply). Replies are recorded as egress's, reflected ones too, so
+ * that each place finds only the datagrams its rules are about.
+ */
+enum frag_place {
+	FRAG_TO_PUBLIC,
+	FRAG_TO_REFLECT,
+	FRAG_EGRESS,
+};
+
+/*
  * A non-first fragment: rewritten as its first fragment was, or left alone when that was not
- * seen (doc/translation.md says why that is the defined behaviour).
+ * seen (doc/translation.md says why that is the defined behaviour). A reflected datagram's
+ * (both addresses recorded) go back out as its first did, and only from ingress.
  */
 static __always_inline enum verdict frag_follow(void *ctx, const bool xdp,
 						const struct packet *pkt,
 						const struct hp_config *config,
-						enum hp_direction direction,
-						struct bpf_fib_lookup *fib, const bool to_public)
+						const enum frag_place place,
+						struct bpf_fib_lookup *fib)
 {
+	enum hp_direction direction = place == FRAG_TO_PUBLIC ? HP_DIR_INGRESS : HP_DIR_EGRESS;
 	struct hp_frag_key key = frag_key(pkt, direction);
 	struct hp_frag *frag = bpf_map_lookup_elem(&hp_frags, &key);
 
 	__be32 saddr, daddr;
 	bool reflected;
+	__u8 ttl;
 
 	if (!frag) {
 		/*
@@ -426,21 +441,26 @@ static __always_inline enum verdict frag_follow(void *ctx, const bool xdp,
 		 * mostly a datagram of the target's own that no flow is about (its first fragment
 		 * was seen, and left alone): not an orphan.
 		 */
-		if (to_public)
+		if (place == FRAG_TO_PUBLIC)
 			reason_count(HP_REASON_ORPHAN_FRAGMENT);
 		return VERDICT_PASS;
 	}
 	saddr = frag->saddr ?: pkt->saddr;
 	daddr = frag->daddr ?: pkt->daddr;
-	/* Both addresses: a reflected datagram, which only ingress sees. */
-	reflected = direction == HP_DIR_INGRESS && frag->saddr && frag->daddr;
-	/* A reflected datagram: its fragments go back out as its first did, or to the stack. */
-	if (reflected && (pkt->ttl <= 1 || reflect_route(ctx, xdp, pkt, saddr, daddr, fib))) {
-		reason_count(HP_REASON_NO_NEIGHBOUR);
+	reflected = frag->saddr && frag->daddr;
+	/* Egress sees no reflected datagram, and the reflect addresses no other. */
+	if (place == FRAG_EGRESS ? reflected : place == FRAG_TO_REFLECT && !reflected)
 		return VERDICT_PASS;
+	ttl = pkt->ttl;
+	if (reflected) {
+		/* Its fragments go back out as its first did, or to the stack. */
+		if (ttl <= 1 || reflect_route(ctx, xdp, pkt, saddr, daddr, fib)) {
+			reason_count(HP_REASON_NO_NEIGHBOUR);
+			return VERDICT_PASS;
+		}
+		ttl--;
 	}
-	if (nat_rewrite_addrs(ctx, xdp, pkt, saddr, daddr,
-			      reflected ? pkt->ttl - 1 : pkt->ttl)) {
+	if (nat_rewrite_addrs(ctx, xdp, pkt, saddr, daddr, ttl)) {
 		reason_count(HP_REASON_REWRITE_FAILED);
 		return VERDICT_DROP;
 	}
@@ -875,7 +895,8 @@ static __always_inline enum verdict ingress_reflected_reply(void *ctx, const boo
 	to_stack = pkt->ttl <= 1 || reflect_route(ctx, xdp, pkt, to.saddr, to.daddr, fib);
 	if (to_stack)
 		to.ttl = pkt->ttl;
-	if (frag_remember(pkt, HP_DIR_INGRESS, to.saddr, to.daddr))
+	/* A reply: recorded as egress records them (enum frag_place). */
+	if (frag_remember(pkt, HP_DIR_EGRESS, to.saddr, to.daddr))
 		return VERDICT_PASS;
 	if (nat_rewrite_tuple(ctx, xdp, pkt, &to)) {
 		reason_count(HP_REASON_REWRITE_FAILED);
@@ -997,7 +1018,7 @@ static __always_inline enum verdict ingress_to_host(void *ctx, const bool xdp, s
 			return verdict;
 	}
 	if (reflected && kind == L4_FRAGMENT)
-		return frag_follow(ctx, xdp, pkt, config, HP_DIR_INGRESS, fib, false);
+		return frag_follow(ctx, xdp, pkt, config, FRAG_TO_REFLECT, fib);
 	if (reflected && kind == L4_ICMP_ERROR)
 		return ingress_reflected_icmp(ctx, xdp, pkt, config, public_addr, fib);
 	if (direct && kind == L4_PORTS)
@@ -1035,7 +1056,7 @@ static __always_inline int hairpin_ingress(void *ctx, const bool xdp)
 		if (kind == L4_PORTS)
 			verdict = ingress_ports(ctx, xdp, &pkt, config, public_addr, &fib);
 		else if (kind == L4_FRAGMENT)
-			verdict = frag_follow(ctx, xdp, &pkt, config, HP_DIR_INGRESS, &fib, true);
+			verdict = frag_follow(ctx, xdp, &pkt, config, FRAG_TO_PUBLIC, &fib);
 		else if (kind == L4_ICMP_ERROR)
 			verdict = ingress_icmp(ctx, xdp, &pkt, config, public_addr, &fib);
 		else
@@ -1151,7 +1172,7 @@ static __always_inline int hairpin_egress(struct __sk_buff *skb)
 	if (kind == L4_PORTS)
 		verdict = egress_ports(skb, &pkt, config, public_addr);
 	else if (kind == L4_FRAGMENT)
-		verdict = frag_follow(skb, false, &pkt, config, HP_DIR_EGRESS, NULL, false);
+		verdict = frag_follow(skb, false, &pkt, config, FRAG_EGRESS, NULL);
 	else if (kind == L4_ICMP_ERROR)
 		verdict = egress_icmp(skb, &pkt, config);
 	else

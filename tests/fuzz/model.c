@@ -997,7 +997,8 @@ static enum model_action ingress_non_first(struct model *m, int dev, const struc
 					   __u8 *frame, bool to_reflect_addr,
 					   enum model_verdict *verdict)
 {
-	struct hp_frag_key key = frag_key(p, HP_DIR_INGRESS);
+	/* A reflected reply's datagram is recorded as egress's. */
+	struct hp_frag_key key = frag_key(p, to_reflect_addr ? HP_DIR_EGRESS : HP_DIR_INGRESS);
 	const struct model_frag *frag = model_find_frag(m, &key);
 	struct change changes[3];
 	__u8 ttl = p->ip[IPH_TTL], mac[6];
@@ -1010,6 +1011,9 @@ static enum model_action ingress_non_first(struct model *m, int dev, const struc
 	}
 	/* One address recorded (0: left as it was, as struct hp_frag keeps it): not reflected. */
 	if (!frag->saddr || !frag->daddr) {
+		/* To a reflect address, only a reflected reply's fragments. */
+		if (to_reflect_addr)
+			return MODEL_UNCHANGED;
 		if (frag->saddr)
 			nat_fragment(p, IPH_SADDR, frag->saddr);
 		if (frag->daddr)
@@ -1116,7 +1120,8 @@ static enum model_action ingress_reflected_reply(struct model *m, int dev, struc
 	client_port = flow->value.nat_port;
 	stats = stats_slot(m, flow->value.stats_index);
 	if (p->first_fragment) {
-		struct hp_frag_key fkey = frag_key(p, HP_DIR_INGRESS);
+		/* A reply's, as egress records them. */
+		struct hp_frag_key fkey = frag_key(p, HP_DIR_EGRESS);
 
 		put_frag(m, &fkey, from, client);
 	}
@@ -1268,6 +1273,11 @@ static enum model_action egress_non_first(struct model *m, const struct parsed *
 
 	if (!frag)
 		return MODEL_UNCHANGED;
+	/* A reflected reply's (both addresses): only Reflection's rules use it. */
+	if (frag->daddr) {
+		m->events[MODEL_EV_IGNORED_ENTRY]++;
+		return MODEL_UNCHANGED;
+	}
 	nat_fragment(p, IPH_SADDR, frag->saddr);
 	return MODEL_NAT_FRAG;
 }

@@ -555,3 +555,52 @@ PACKET_TEST(reflect_old_address_keeps_its_reflect_address, INGRESS)
 					    reflected.target_port, server_mac);
 	expect_reflected(v, &r, &want, "to the old public address");
 }
+
+/*
+ * The server dialled its own public address with a datagram in fragments, and then the public
+ * address changed and left no old one: its later fragments go to an address that is nothing
+ * of hairpin's any more. With another reflect address whose prefilter bit is that address's,
+ * they used to be taken for a reflected reply's fragments and translated as the first was:
+ * now a reply's datagram is recorded apart (as egress records replies), and they are left
+ * alone.
+ */
+PACKET_TEST(reflect_fragments_to_a_former_public_address, INGRESS)
+{
+	struct frame base = client_packet(SERVER_ADDR, CLIENT_UDP_PORT);
+	struct frame datagram = with_payload(&base, FRAG_PAYLOAD_LEN);
+	struct frame in[N_FRAGS];
+	struct hp_config config;
+	struct result r;
+	__u32 zero = 0;
+	int fd = bpf_map__fd(skel->maps.hp_config);
+
+	fragments_of(&datagram, in);
+	reflect_start(v, skel, &in[FRAG_FIRST], &r);
+	if (!CHECK_EQ(r.retval, tx_verdict(v), "the first fragment reflected") ||
+	    !CHECK(!bpf_map_lookup_elem(fd, &zero, &config), "read config: %s", strerror(errno)))
+		return;
+	config.public_addr = PUBLIC_ADDR_NEW;
+	/* As if 192.0.2.71 reflected too: the bit of 203.0.113.7. */
+	config.reflect_bits |= hp_target_bit(PUBLIC_ADDR);
+	config.ingress_bits |= hp_target_bit(PUBLIC_ADDR_NEW) | config.reflect_bits;
+	CHECK(!bpf_map_update_elem(fd, &zero, &config, BPF_ANY), "write config: %s",
+	      strerror(errno));
+	expect_ingress_untouched(v, skel, &in[FRAG_MIDDLE], "to the former public address");
+}
+
+/* A reflected reply's fragments are none of egress's, even from the server to this host. */
+PACKET_TEST(reflect_egress_ignores_reply_fragments, EGRESS)
+{
+	struct frame in = client_packet(CLIENT_ADDR, CLIENT_UDP_PORT);
+	struct frame base = server_reply(CLIENT_UDP_PORT);
+	struct frame datagram = with_payload(&base, FRAG_PAYLOAD_LEN);
+	struct frame reply[N_FRAGS];
+	struct result r;
+
+	fragments_of(&datagram, reply);
+	reflect_start(v, skel, &in, &r);
+	run_frame(&r, skel, INGRESS, v, &reply[FRAG_FIRST]);
+	if (!CHECK_EQ(r.retval, tx_verdict(v), "the reply's first fragment reflected"))
+		return;
+	expect_egress_untouched(v, skel, &reply[FRAG_MIDDLE], "a fragment of it on egress");
+}
