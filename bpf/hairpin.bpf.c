@@ -319,9 +319,9 @@ static __always_inline __u8 flow_next_state(__u8 state, __u8 protocol, __u8 tcp_
 /*
  * A packet of a live flow went by: the flow is seen. Written only when its state changes or
  * its last-seen time is older than refresh_jiffies: a write a second per flow at most, not
- * one per packet, on the path every packet of a tunnel takes.
+ * one per packet, on the path every packet of a tunnel takes. Return: whether it wrote.
  */
-static __always_inline void flow_seen(const struct hp_config *config, struct hp_flow *flow,
+static __always_inline bool flow_seen(const struct hp_config *config, struct hp_flow *flow,
 				      const struct packet *pkt, bool reply, __u64 now)
 {
 	__u8 state = flow_next_state(flow->state, pkt->protocol, pkt->tcp_flags, reply);
@@ -329,9 +329,13 @@ static __always_inline void flow_seen(const struct hp_config *config, struct hp_
 	if (state != flow->state) {
 		flow->state = state;
 		flow->last_seen = now;
-	} else if (now - flow->last_seen >= READ_ONCE(config->refresh_jiffies)) {
-		flow->last_seen = now;
+		return true;
 	}
+	if (now - flow->last_seen >= READ_ONCE(config->refresh_jiffies)) {
+		flow->last_seen = now;
+		return true;
+	}
+	return false;
 }
 
 /*
@@ -548,14 +552,14 @@ static __always_inline void flow_seen_both(const struct hp_config *config,
 					   const struct hp_flow_key *key, struct hp_flow *flow,
 					   const struct packet *pkt, bool reply, __u64 now)
 {
-	__u64 seen_before = flow->last_seen;
-	__u8 state_before = flow->state;
 	struct hp_flow_key peer_key;
 	struct hp_flow *peer;
 
-	flow_seen(config, flow, pkt, reply, now);
-	if (!(flow->flags & HP_FLOW_REFLECTED) ||
-	    (flow->last_seen == seen_before && flow->state == state_before))
+	/*
+	 * Whether it wrote, not whether the values moved: within one jiffy they may not, and the
+	 * other entry would be left behind with whatever it held.
+	 */
+	if (!flow_seen(config, flow, pkt, reply, now) || !(flow->flags & HP_FLOW_REFLECTED))
 		return;
 	peer_key = flow_peer_key(key, flow);
 	peer = bpf_map_lookup_elem(&hp_flows, &peer_key);
