@@ -550,17 +550,20 @@ static __u8 next_state(__u8 state, __u8 protocol, __u8 tcp_flags, bool reply)
  * the state changes or when it is at least `refresh` old (the datapath writes it "at most
  * about once a second").
  */
-static void flow_seen(struct model *m, struct model_flow *f, const struct parsed *p, bool reply)
+static bool flow_seen(struct model *m, struct model_flow *f, const struct parsed *p, bool reply)
 {
 	__u8 state = next_state(f->value.state, p->protocol, p->tcp_flags, reply);
+	bool written = state != f->value.state ||
+		       m->now - f->value.last_seen >= m->config.refresh;
 
-	if (state != f->value.state || m->now - f->value.last_seen >= m->config.refresh)
+	if (written)
 		f->value.last_seen = m->now;
 	else if (f->value.last_seen != m->now)
 		m->events[MODEL_EV_STALE_SEEN]++;
 	if (state != f->value.state)
 		m->events[MODEL_EV_STATE_CHANGE]++;
 	f->value.state = state;
+	return written;
 }
 
 /* "Admission": one token from @client's bucket, refilled at `rate` a tick up to `burst`. */
@@ -592,20 +595,16 @@ static bool admit(struct model *m, __be32 client)
 /* ---- Reflection ("Reflection") --------------------------------------------------------- */
 
 /*
- * "Both live and change state together": @f is seen, and when that changed its state or
+ * "Both live and change state together": @f is seen, and when that wrote its state or
  * last-seen time, the other entry of a reflected flow, if it is there, gets both.
  */
 static void flow_seen_both(struct model *m, struct model_flow *f, const struct parsed *p,
 			   bool reply)
 {
-	__u64 seen_before = f->value.last_seen;
-	__u8 state_before = f->value.state;
 	struct hp_flow_key other;
 	struct model_flow *peer;
 
-	flow_seen(m, f, p, reply);
-	if (!(f->value.flags & HP_FLOW_REFLECTED) ||
-	    (f->value.last_seen == seen_before && f->value.state == state_before))
+	if (!flow_seen(m, f, p, reply) || !(f->value.flags & HP_FLOW_REFLECTED))
 		return;
 	other = (struct hp_flow_key){
 		.client_addr = f->value.nat_addr,
