@@ -322,9 +322,9 @@ static __always_inline __u8 flow_next_state(__u8 state, __u8 protocol, __u8 tcp_
 /*
  * A packet of a live flow went by: the flow is seen. Written only when its state changes or
  * its last-seen time is older than refresh_jiffies: a write a second per flow at most, not
- * one per packet, on the path every packet of a tunnel takes.
+ * one per packet, on the path every packet of a tunnel takes. Return: whether it wrote.
  */
-static __always_inline void flow_seen(const struct hp_config *config, struct hp_flow *flow,
+static __always_inline bool flow_seen(const struct hp_config *config, struct hp_flow *flow,
 				      const struct packet *pkt, bool reply, __u64 now)
 {
 	__u8 state = flow_next_state(flow->state, pkt->protocol, pkt->tcp_flags, reply);
@@ -332,9 +332,13 @@ static __always_inline void flow_seen(const struct hp_config *config, struct hp_
 	if (state != flow->state) {
 		flow->state = state;
 		flow->last_seen = now;
-	} else if (now - flow->last_seen >= READ_ONCE(config->refresh_jiffies)) {
-		flow->last_seen = now;
+		return true;
 	}
+	if (now - flow->last_seen >= READ_ONCE(config->refresh_jiffies)) {
+		flow->last_seen = now;
+		return true;
+	}
+	return false;
 }
 
 /*
@@ -408,41 +412,62 @@ static __always_inline int frag_remember(const struct packet *pkt, enum hp_direc
 }
 
 /*
+ * Where a non-first fragment is: to a public address (ingress: a client's datagram), to an
+ * address of this host that reflects (ingress: a target's reply to a reflected flow), or
+ * leaving (egress: a target's reply). Replies are recorded as egress's, reflected ones too, so
+ * that each place finds only the datagrams its rules are about.
+ */
+enum frag_place {
+	FRAG_TO_PUBLIC,
+	FRAG_TO_REFLECT,
+	FRAG_EGRESS,
+};
+
+/*
  * A non-first fragment: rewritten as its first fragment was, or left alone when that was not
- * seen (doc/translation.md says why that is the defined behaviour).
+ * seen (doc/translation.md says why that is the defined behaviour). A reflected datagram's
+ * (both addresses recorded) go back out as its first did, and only from ingress.
  */
 static __always_inline enum verdict frag_follow(void *ctx, const bool xdp,
 						const struct packet *pkt,
 						const struct hp_config *config,
-						enum hp_direction direction,
+						const enum frag_place place,
 						struct bpf_fib_lookup *fib)
 {
+	enum hp_direction direction = place == FRAG_TO_PUBLIC ? HP_DIR_INGRESS : HP_DIR_EGRESS;
 	struct hp_frag_key key = frag_key(pkt, direction);
 	struct hp_frag *frag = bpf_map_lookup_elem(&hp_frags, &key);
 
 	__be32 saddr, daddr;
 	bool reflected;
+	__u8 ttl;
 
 	if (!frag) {
 		/*
-		 * On egress a miss is mostly a datagram of the target's own that no flow is
-		 * about (its first fragment was seen, and left alone): not an orphan.
+		 * On egress, and on ingress to an address of this host that reflects, a miss is
+		 * mostly a datagram of the target's own that no flow is about (its first fragment
+		 * was seen, and left alone): not an orphan.
 		 */
-		if (direction == HP_DIR_INGRESS)
+		if (place == FRAG_TO_PUBLIC)
 			reason_count(HP_REASON_ORPHAN_FRAGMENT);
 		return VERDICT_PASS;
 	}
 	saddr = frag->saddr ?: pkt->saddr;
 	daddr = frag->daddr ?: pkt->daddr;
-	/* Both addresses: a reflected datagram, which only ingress sees. */
-	reflected = direction == HP_DIR_INGRESS && frag->saddr && frag->daddr;
-	/* A reflected datagram: its fragments go back out as its first did, or to the stack. */
-	if (reflected && (pkt->ttl <= 1 || reflect_route(ctx, xdp, pkt, saddr, daddr, fib))) {
-		reason_count(HP_REASON_NO_NEIGHBOUR);
+	reflected = frag->saddr && frag->daddr;
+	/* Egress sees no reflected datagram, and the reflect addresses no other. */
+	if (place == FRAG_EGRESS ? reflected : place == FRAG_TO_REFLECT && !reflected)
 		return VERDICT_PASS;
+	ttl = pkt->ttl;
+	if (reflected) {
+		/* Its fragments go back out as its first did, or to the stack. */
+		if (ttl <= 1 || reflect_route(ctx, xdp, pkt, saddr, daddr, fib)) {
+			reason_count(HP_REASON_NO_NEIGHBOUR);
+			return VERDICT_PASS;
+		}
+		ttl--;
 	}
-	if (nat_rewrite_addrs(ctx, xdp, pkt, saddr, daddr,
-			      reflected ? pkt->ttl - 1 : pkt->ttl)) {
+	if (nat_rewrite_addrs(ctx, xdp, pkt, saddr, daddr, ttl)) {
 		reason_count(HP_REASON_REWRITE_FAILED);
 		return VERDICT_DROP;
 	}
@@ -530,14 +555,14 @@ static __always_inline void flow_seen_both(const struct hp_config *config,
 					   const struct hp_flow_key *key, struct hp_flow *flow,
 					   const struct packet *pkt, bool reply, __u64 now)
 {
-	__u64 seen_before = flow->last_seen;
-	__u8 state_before = flow->state;
 	struct hp_flow_key peer_key;
 	struct hp_flow *peer;
 
-	flow_seen(config, flow, pkt, reply, now);
-	if (!(flow->flags & HP_FLOW_REFLECTED) ||
-	    (flow->last_seen == seen_before && flow->state == state_before))
+	/*
+	 * Whether it wrote, not whether the values moved: within one jiffy they may not, and the
+	 * other entry would be left behind with whatever it held.
+	 */
+	if (!flow_seen(config, flow, pkt, reply, now) || !(flow->flags & HP_FLOW_REFLECTED))
 		return;
 	peer_key = flow_peer_key(key, flow);
 	peer = bpf_map_lookup_elem(&hp_flows, &peer_key);
@@ -581,9 +606,13 @@ static __always_inline __be16 reflect_port_claim(const struct hp_config *config,
 		struct hp_flow_key key = flow_key(reflect_addr, port, fwd->target_addr,
 						  fwd->target_port, pkt->protocol,
 						  HP_FLOW_KEY_TARGET);
-		struct hp_flow *held = bpf_map_lookup_elem(&hp_flows, &key);
+		struct hp_flow *held;
 		__u64 flags = BPF_NOEXIST;
 
+		/* Port 0 means "none" to the caller: a client's own port 0 is never claimed. */
+		if (!port)
+			continue;
+		held = bpf_map_lookup_elem(&hp_flows, &key);
 		if (held) {
 			/* Taken by a live flow of someone else: try the next port. */
 			if ((held->nat_addr != pkt->saddr || held->nat_port != pkt->sport) &&
@@ -602,6 +631,7 @@ static __always_inline __be16 reflect_port_claim(const struct hp_config *config,
 struct flow_decision {
 	bool translate;
 	__be16 reflect_port;	/* a reflected flow's port of this host; 0 if not reflected */
+	__be32 reflect_addr;	/* and its address: the flow's, which may be an earlier one */
 };
 
 /*
@@ -627,6 +657,7 @@ static __always_inline enum verdict ingress_flow(const struct packet *pkt,
 
 	d->translate = false;
 	d->reflect_port = 0;
+	d->reflect_addr = 0;
 	if (live && flow->public_addr == pkt->daddr && flow->public_port == pkt->dport &&
 	    (pkt->daddr != public_addr ||
 	     (flow->stats_index == fwd->stats_index && flow->flags == flags &&
@@ -635,6 +666,7 @@ static __always_inline enum verdict ingress_flow(const struct packet *pkt,
 		flow_seen_both(config, &key, flow, pkt, false, now);
 		d->translate = true;
 		d->reflect_port = flow->nat_port;
+		d->reflect_addr = flow->nat_addr;
 		return VERDICT_PASS;
 	}
 	if (pkt->daddr != public_addr) {
@@ -664,6 +696,7 @@ static __always_inline enum verdict ingress_flow(const struct packet *pkt,
 			return VERDICT_DROP;
 		value.nat_addr = reflect_addr;
 		value.nat_port = d->reflect_port;
+		d->reflect_addr = reflect_addr;
 	}
 	if (bpf_map_update_elem(&hp_flows, &key, &value, BPF_ANY)) {
 		/* Unrecorded, its replies could not be rewritten: leave the packet alone. */
@@ -703,7 +736,8 @@ static __always_inline enum verdict ingress_ports(void *ctx, const bool xdp,
 	to.daddr = fwd->target_addr;
 	to.dport = fwd->target_port;
 	if (reflect_addr) {
-		to.saddr = reflect_addr;
+		/* The flow's own: on an old address, an earlier reflect address's flow. */
+		to.saddr = d.reflect_addr;
 		to.sport = d.reflect_port;
 		to.ttl = pkt->ttl - 1;
 		/*
@@ -845,6 +879,7 @@ static __always_inline enum verdict ingress_reflected_reply(void *ctx, const boo
 					  pkt->protocol, HP_FLOW_KEY_TARGET);
 	struct hp_flow *flow = bpf_map_lookup_elem(&hp_flows, &key);
 	struct nat_tuple to;
+	bool to_stack;
 	__u64 now;
 
 	*handled = false;
@@ -858,9 +893,17 @@ static __always_inline enum verdict ingress_reflected_reply(void *ctx, const boo
 	to = (struct nat_tuple){
 		.saddr = flow_reply_addr(flow, public_addr), .sport = flow->public_port,
 		.daddr = flow->nat_addr, .dport = flow->nat_port,
-		.ttl = pkt->ttl > 1 ? pkt->ttl - 1 : pkt->ttl,
+		.ttl = pkt->ttl - 1,
 	};
-	if (frag_remember(pkt, HP_DIR_INGRESS, to.saddr, to.daddr))
+	/*
+	 * Unless XDP can send it itself, the stack forwards it to the client (not local), takes
+	 * one off its TTL itself, and answers a TTL run out.
+	 */
+	to_stack = pkt->ttl <= 1 || reflect_route(ctx, xdp, pkt, to.saddr, to.daddr, fib);
+	if (to_stack)
+		to.ttl = pkt->ttl;
+	/* A reply: recorded as egress records them (enum frag_place). */
+	if (frag_remember(pkt, HP_DIR_EGRESS, to.saddr, to.daddr))
 		return VERDICT_PASS;
 	if (nat_rewrite_tuple(ctx, xdp, pkt, &to)) {
 		reason_count(HP_REASON_REWRITE_FAILED);
@@ -869,9 +912,7 @@ static __always_inline enum verdict ingress_reflected_reply(void *ctx, const boo
 	stats_count(flow->stats_index, false, pkt->ip_len);
 	if (monitoring(config))
 		monitor_report(ctx, xdp, pkt, HP_DIR_EGRESS, HP_EVENT_PACKET, to.saddr, to.sport);
-	/* Unless XDP can send it itself, the stack forwards it to the client (not local), and
-	 * answers a TTL run out. */
-	if (pkt->ttl <= 1 || reflect_route(ctx, xdp, pkt, to.saddr, to.daddr, fib)) {
+	if (to_stack) {
 		reason_count(HP_REASON_NO_NEIGHBOUR);
 		return VERDICT_PASS;
 	}
@@ -892,10 +933,14 @@ static __always_inline enum verdict ingress_reflected_icmp(void *ctx, const bool
 	const struct icmp_inner *in = &pkt->inner;
 	struct hp_flow_key key = flow_key(in->saddr, in->sport, in->daddr, in->dport,
 					  in->protocol, HP_FLOW_KEY_TARGET);
-	struct hp_flow *flow = bpf_map_lookup_elem(&hp_flows, &key);
+	struct hp_flow *flow;
 	struct nat_tuple to;
 	__be32 public;
 
+	/* To the address of this host it quotes: the prefilter's bit says only "maybe". */
+	if (pkt->daddr != in->saddr)
+		return VERDICT_PASS;
+	flow = bpf_map_lookup_elem(&hp_flows, &key);
 	if (!flow || !(flow->flags & HP_FLOW_REFLECTED) ||
 	    !flow_live(config, flow, in->protocol, bpf_jiffies64()))
 		return VERDICT_PASS;
@@ -940,7 +985,9 @@ static __always_inline void ingress_direct(void *ctx, const bool xdp, const stru
 	key = flow_key(pkt->saddr, pkt->sport, pkt->daddr, pkt->dport, pkt->protocol,
 		       HP_FLOW_KEY_TARGET);
 	flow = bpf_map_lookup_elem(&hp_flows, &key);
-	if (!flow || !flow_live(config, flow, pkt->protocol, bpf_jiffies64()))
+	/* A reflected flow's target's view is none of a client's: only reflection uses it. */
+	if (!flow || (flow->flags & HP_FLOW_REFLECTED) ||
+	    !flow_live(config, flow, pkt->protocol, bpf_jiffies64()))
 		return;
 	bpf_map_delete_elem(&hp_flows, &key);
 	reason_count(HP_REASON_DIRECT_CLASH);
@@ -957,8 +1004,12 @@ static __always_inline enum verdict ingress_to_host(void *ctx, const bool xdp, s
 						    __be32 public_addr,
 						    struct bpf_fib_lookup *fib)
 {
+	/*
+	 * From a target; or an ICMP error, from whoever sends it: the packet inside it, to a
+	 * target, is what ingress_reflected_icmp() judges it by.
+	 */
 	bool reflected = maybe_reflect_addr(config, iph->daddr) &&
-			 maybe_target_addr(config, iph->saddr);
+			 (maybe_target_addr(config, iph->saddr) || iph->protocol == IPPROTO_ICMP);
 	bool direct = maybe_target_addr(config, iph->daddr);
 	enum verdict verdict;
 	bool handled;
@@ -974,7 +1025,7 @@ static __always_inline enum verdict ingress_to_host(void *ctx, const bool xdp, s
 			return verdict;
 	}
 	if (reflected && kind == L4_FRAGMENT)
-		return frag_follow(ctx, xdp, pkt, config, HP_DIR_INGRESS, fib);
+		return frag_follow(ctx, xdp, pkt, config, FRAG_TO_REFLECT, fib);
 	if (reflected && kind == L4_ICMP_ERROR)
 		return ingress_reflected_icmp(ctx, xdp, pkt, config, public_addr, fib);
 	if (direct && kind == L4_PORTS)
@@ -1012,7 +1063,7 @@ static __always_inline int hairpin_ingress(void *ctx, const bool xdp)
 		if (kind == L4_PORTS)
 			verdict = ingress_ports(ctx, xdp, &pkt, config, public_addr, &fib);
 		else if (kind == L4_FRAGMENT)
-			verdict = frag_follow(ctx, xdp, &pkt, config, HP_DIR_INGRESS, &fib);
+			verdict = frag_follow(ctx, xdp, &pkt, config, FRAG_TO_PUBLIC, &fib);
 		else if (kind == L4_ICMP_ERROR)
 			verdict = ingress_icmp(ctx, xdp, &pkt, config, public_addr, &fib);
 		else
@@ -1041,7 +1092,8 @@ static __always_inline enum verdict egress_ports(struct __sk_buff *skb, const st
 	if (!is_target_port(pkt->protocol, pkt->sport))
 		return VERDICT_PASS;
 	flow = bpf_map_lookup_elem(&hp_flows, &key);
-	if (!flow)
+	/* A reflected flow's packets never leave through the stack: none of its entries is ours. */
+	if (!flow || (flow->flags & HP_FLOW_REFLECTED))
 		return VERDICT_PASS;
 	now = bpf_jiffies64();
 	if (!flow_live(config, flow, pkt->protocol, now))
@@ -1076,7 +1128,8 @@ static __always_inline enum verdict egress_icmp(struct __sk_buff *skb, const str
 	if (!maybe_target_addr(config, in->daddr))
 		return VERDICT_PASS;
 	flow = bpf_map_lookup_elem(&hp_flows, &key);
-	if (!flow || !flow_live(config, flow, in->protocol, bpf_jiffies64()))
+	if (!flow || (flow->flags & HP_FLOW_REFLECTED) ||
+	    !flow_live(config, flow, in->protocol, bpf_jiffies64()))
 		return VERDICT_PASS;
 	/* An error from another address of this host keeps its source, as nf_nat does. */
 	if (nat_icmp_error(skb, false, pkt, NAT_SOURCE,
@@ -1126,7 +1179,7 @@ static __always_inline int hairpin_egress(struct __sk_buff *skb)
 	if (kind == L4_PORTS)
 		verdict = egress_ports(skb, &pkt, config, public_addr);
 	else if (kind == L4_FRAGMENT)
-		verdict = frag_follow(skb, false, &pkt, config, HP_DIR_EGRESS, NULL);
+		verdict = frag_follow(skb, false, &pkt, config, FRAG_EGRESS, NULL);
 	else if (kind == L4_ICMP_ERROR)
 		verdict = egress_icmp(skb, &pkt, config);
 	else

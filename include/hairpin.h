@@ -270,7 +270,12 @@ struct hp_frag_key {
 	__be32 daddr;
 	__be16 id;
 	__u8 protocol;
-	__u8 direction;		/* enum hp_direction: ingress rewrites daddr, egress saddr */
+	/*
+	 * enum hp_direction: a client's datagram (ingress, daddr rewritten), or a target's reply
+	 * (egress, saddr rewritten; a reflected flow's replies too, which ingress sees, with
+	 * both rewritten)
+	 */
+	__u8 direction;
 };
 
 /* What its first fragment's addresses became: 0 for one left as it was. Both: reflected. */

@@ -18,6 +18,13 @@
  * mismatch, so that one fault is not counted again for every frame after it; the next one
  * starts from empty maps.
  *
+ * Reflection. Ingress frames come in on one of two Devices (gen_devices): veths the fuzzer
+ * makes in a network namespace of its own (make_lan()), with this host's addresses and
+ * permanent neighbour entries, so that XDP's route and neighbour lookups (bpf_fib_lookup())
+ * find what the model's table of them says; tc's bpf_redirect_neigh() only records where the
+ * packet would go. A reflected packet's verdict is XDP_TX or TC_ACT_REDIRECT, and on XDP its
+ * link-layer addresses are compared too.
+ *
  * Time. The programs stamp flows and buckets with bpf_jiffies64(), which BPF_PROG_TEST_RUN
  * cannot set, and the machine is shared: a jiffy may pass between any two steps. So time is
  * made explicit instead. The model counts ticks, and a tick is TICK_JIFFIES jiffies of the
@@ -39,6 +46,8 @@
  * refresh test would go unseen here (a bucket without refill does test its own).
  */
 #include <errno.h>
+#include <net/if.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,7 +96,7 @@ struct instance {
 	struct hairpin *skel;
 	bool enabled;
 	int config_fd, forwards_fd, flows_fd, frags_fd, sources_fd, stats_fd;
-	int admission_fd, reasons_fd, target_ports_fd;
+	int admission_fd, reasons_fd, target_ports_fd, forward_info_fd;
 	struct model model;
 };
 
@@ -132,6 +141,8 @@ struct fuzzer {
 	/* What this scenario wrote (the next one undoes it), and what the one before wrote. */
 	struct written forwards, port_words, slots;
 	struct written old_forwards, old_port_words, old_slots;
+	/* The Devices of gen_devices in the fuzzer's network namespace. */
+	int ifindex[MODEL_MAX_DEVICES];
 };
 
 static int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list args)
@@ -190,6 +201,7 @@ static int open_instance(struct instance *in)
 	in->admission_fd = bpf_map__fd(in->skel->maps.hp_admission);
 	in->reasons_fd = bpf_map__fd(in->skel->maps.hp_reasons);
 	in->target_ports_fd = bpf_map__fd(in->skel->maps.hp_target_ports);
+	in->forward_info_fd = bpf_map__fd(in->skel->maps.hp_forward_info);
 	in->enabled = true;
 	return 0;
 }
@@ -268,8 +280,10 @@ static struct hp_config kernel_config(const struct fuzzer *f)
 	memcpy(value.old_public_addrs, c->old_addrs, sizeof(value.old_public_addrs));
 	for (int i = 0; i < c->n_targets; i++)
 		value.target_bits |= hp_target_bit(c->targets[i]);
+	for (int i = 0; i < c->n_reflect_addrs; i++)
+		value.reflect_bits |= hp_target_bit(c->reflect_addrs[i]);
 	/* As the loader keeps it: the bits of every address ingress considers. */
-	value.ingress_bits = value.target_bits;
+	value.ingress_bits = value.target_bits | value.reflect_bits;
 	if (c->public_addr)
 		value.ingress_bits |= hp_target_bit(c->public_addr);
 	for (int i = 0; i < HP_MAX_OLD_PUBLIC; i++) {
@@ -294,14 +308,25 @@ static int write_config(struct fuzzer *f, struct instance *in)
 	return bpf_map_update_elem(in->config_fd, &zero, &value, BPF_ANY) ? -errno : 0;
 }
 
-/* One entry of the forwards array: @fw, or nothing at its index when @remove. */
+/*
+ * One entry of the forwards array: @fw, or nothing at its index when @remove. Its
+ * forward_info first, as the loader writes it: a forward never points at another's.
+ */
 static int write_forward(struct fuzzer *f, struct instance *in, const struct model_forward *fw,
 			 bool remove)
 {
-	__u32 index = hp_forward_index(fw->protocol, ntohs(fw->port));
+	__u32 index = hp_forward_index(fw->protocol, ntohs(fw->port)), slot = fw->stats_index;
 	struct hp_forward value = { 0 };
 
 	if (!remove) {
+		struct hp_forward_info info = { 0 };
+
+		if (fw->reflect_dev != MODEL_NOT_REFLECTED) {
+			info.reflect_ifindex = f->ifindex[fw->reflect_dev];
+			info.reflect_addr = fw->reflect_addr;
+		}
+		if (bpf_map_update_elem(in->forward_info_fd, &slot, &info, BPF_ANY))
+			return -errno;
 		value.target_addr = fw->target_addr;
 		value.target_port = fw->target_port;
 		value.stats_index = fw->stats_index;
@@ -391,8 +416,14 @@ static int reload_config(struct fuzzer *f, struct instance *in)
 					BPF_ANY))
 			err = -errno;
 	}
-	for (int i = 0; i < f->old_slots.n && !err; i++)
+	for (int i = 0; i < f->old_slots.n && !err; i++) {
+		struct hp_forward_info no_info = { 0 };
+
 		err = zero_percpu(f, in->stats_fd, f->old_slots.keys[i], sizeof(struct hp_stats));
+		if (!err && bpf_map_update_elem(in->forward_info_fd, &f->old_slots.keys[i],
+						&no_info, BPF_ANY))
+			err = -errno;
+	}
 	for (__u32 r = 0; r < HP_REASONS && !err; r++)
 		err = zero_percpu(f, in->reasons_fd, r, sizeof(__u64));
 	for (int i = 0; i < f->config.n_forwards && !err; i++)
@@ -526,7 +557,17 @@ static void run_variant(struct fuzzer *f, enum variant v, const struct pkt *p, s
 	);
 	struct bpf_program *prog;
 	__u16 ethertype = p->len >= 14 ? p->data[12] << 8 | p->data[13] : 0;
+	/* The Device it comes in on, which reflection asks (and XDP's route lookups). */
+	struct xdp_md xdp_ctx = { .data_end = p->len, .ingress_ifindex = f->ifindex[p->dev] };
+	struct __sk_buff skb_ctx = { .ifindex = f->ifindex[p->dev] };
 
+	if (v == XDP && p->dir == PKT_INGRESS) {
+		opts.ctx_in = &xdp_ctx;
+		opts.ctx_size_in = sizeof(xdp_ctx);
+	} else {
+		opts.ctx_in = &skb_ctx;
+		opts.ctx_size_in = sizeof(skb_ctx);
+	}
 	if (p->dir == PKT_EGRESS)
 		prog = skel->progs.hp_egress_tc;
 	else
@@ -551,9 +592,10 @@ static void run_variant(struct fuzzer *f, enum variant v, const struct pkt *p, s
 static __u32 expected_retval(enum variant v, const struct pkt *p, enum model_verdict verdict)
 {
 	if (v == XDP && p->dir == PKT_INGRESS)
-		return verdict == MODEL_PASS ? XDP_PASS : XDP_DROP;
+		return verdict == MODEL_PASS ? XDP_PASS : verdict == MODEL_TX ? XDP_TX : XDP_DROP;
 	/* "On tc, PASS is TC_ACT_UNSPEC": the filters after hairpin's still run. */
-	return verdict == MODEL_PASS ? (__u32)TC_ACT_UNSPEC : (__u32)TC_ACT_SHOT;
+	return verdict == MODEL_PASS ? (__u32)TC_ACT_UNSPEC :
+	       verdict == MODEL_TX ? (__u32)TC_ACT_REDIRECT : (__u32)TC_ACT_SHOT;
 }
 
 static void hex_line(FILE *out, const char *label, const __u8 *p, __u32 len)
@@ -655,10 +697,14 @@ static void print_config(struct fuzzer *f, FILE *out)
 	for (int i = 0; i < c->n_forwards; i++) {
 		const struct model_forward *fw = &c->forwards[i];
 
-		fprintf(out, "  forward %s/%u -> %s:%u slot %u%s\n",
+		fprintf(out, "  forward %s/%u -> %s:%u slot %u%s",
 			fw->protocol == 17 ? "udp" : "tcp", ntohs(fw->port),
 			addr_str(fw->target_addr), ntohs(fw->target_port), fw->stats_index,
 			fw->roaming ? " roaming" : "");
+		if (fw->reflect_dev != MODEL_NOT_REFLECTED)
+			fprintf(out, " reflected on %s as %s", c->devices[fw->reflect_dev].name,
+				addr_str(fw->reflect_addr));
+		fprintf(out, "\n");
 	}
 }
 
@@ -777,14 +823,14 @@ static bool run_frame(struct fuzzer *f, const struct pkt *in)
 			continue;
 		model_out[v] = *in;
 		if (in->dir == PKT_INGRESS)
-			verdicts[v] = model_ingress(m, model_out[v].data, model_out[v].len,
-						    &actions[v]);
+			verdicts[v] = model_ingress(m, in->dev, model_out[v].data,
+						    model_out[v].len, &actions[v]);
 		else
 			verdicts[v] = model_egress(m, model_out[v].data, model_out[v].len,
 						   &actions[v]);
-		if (verdicts[v] == MODEL_PASS)
+		if (verdicts[v] != MODEL_DROP)
 			lost |= valid_in & ~csum_valid(model_out[v].data, model_out[v].len);
-		model_drop |= verdicts[v] != MODEL_PASS;
+		model_drop |= verdicts[v] == MODEL_DROP;
 	}
 	f->totals->actions[actions[XDP]]++;
 	f->totals->packets++;
@@ -908,21 +954,25 @@ static bool check_flows(struct fuzzer *f, struct instance *in, struct detail *d)
 		if (found && got.public_addr == want->public_addr &&
 		    got.public_port == want->public_port && got.state == want->state &&
 		    got.flags == want->flags && got.stats_index == want->stats_index &&
-		    !got.nat_port && !got.nat_addr && same_time(f, got.last_seen, want->last_seen))
+		    got.nat_port == want->nat_port && got.nat_addr == want->nat_addr &&
+		    same_time(f, got.last_seen, want->last_seen))
 			continue;
 		if (bad++)
 			continue;
-		note(d, "flow %s:%u -> %s:%u/%u: model %s:%u %s%s slot %u seen %lld ticks ago",
+		note(d, "flow %s%s:%u -> %s:%u/%u: model %s:%u %s flags 0x%x nat %s:%u slot %u "
+		     "seen %lld ticks ago",
+		     mf->key.kind == HP_FLOW_KEY_CLIENT ? "(client's view) " : "",
 		     addr_str(mf->key.client_addr), ntohs(mf->key.client_port),
 		     addr_str(mf->key.target_addr), ntohs(mf->key.target_port), mf->key.protocol,
 		     addr_str(want->public_addr), ntohs(want->public_port),
-		     model_state_name(want->state), want->flags ? " roaming" : "",
-		     want->stats_index, (long long)(m->now - want->last_seen));
+		     model_state_name(want->state), want->flags, addr_str(want->nat_addr),
+		     ntohs(want->nat_port), want->stats_index,
+		     (long long)(m->now - want->last_seen));
 		if (found)
-			note(d, ", map %s:%u %s%s slot %u seen %+d jiffies from the model's; ",
-			     addr_str(got.public_addr), ntohs(got.public_port),
-			     model_state_name(got.state), got.flags ? " roaming" : "",
-			     got.stats_index,
+			note(d, ", map %s:%u %s flags 0x%x nat %s:%u slot %u seen %+d jiffies "
+			     "from the model's; ", addr_str(got.public_addr),
+			     ntohs(got.public_port), model_state_name(got.state), got.flags,
+			     addr_str(got.nat_addr), ntohs(got.nat_port), got.stats_index,
 			     (__s32)((__u32)got.last_seen - tick_jiffy(f, want->last_seen)));
 		else
 			note(d, ", not in the map; ");
@@ -943,11 +993,9 @@ static bool check_frags(struct fuzzer *f, struct instance *in, struct detail *d)
 	for (int i = 0; i < m->n_frags; i++) {
 		const struct model_frag *mf = &m->frags[i];
 		struct hp_frag frag;
-		/* The side its direction rewrites; the other stays (0). */
-		bool ingress = mf->key.direction == HP_DIR_INGRESS;
 
 		if (bpf_map_lookup_elem(in->frags_fd, &mf->key, &frag) ||
-		    frag.daddr != (ingress ? mf->addr : 0) || frag.saddr != (ingress ? 0 : mf->addr))
+		    frag.daddr != mf->daddr || frag.saddr != mf->saddr)
 			bad++;
 	}
 	if (bad)
@@ -1166,6 +1214,8 @@ static int run_scenario(struct fuzzer *f, long index, double start)
 	f->gen.model = &f->inst[XDP].model;
 	f->gen.n_queue = 0;
 	f->gen.spray_left = 0;
+	f->gen.squatting = false;
+	f->gen.next_dev = -1;
 	gen_config(&f->gen, &f->config);
 	f->generation = 1;
 	for (int v = 0; v < N_VARIANTS; v++) {
@@ -1228,6 +1278,54 @@ static int run_scenario(struct fuzzer *f, long index, double start)
 	return 0;
 }
 
+/*
+ * A network namespace of the fuzzer's own with the Devices of gen_devices: their addresses,
+ * and the neighbours they know, for XDP's route and neighbour lookups of reflected packets.
+ * It goes with the process; nothing of the host's is touched.
+ */
+static int make_lan(struct fuzzer *f, FILE *out)
+{
+	char cmd[1024], addr[INET_ADDRSTRLEN], mac[18];
+
+	if (unshare(CLONE_NEWNET)) {
+		fprintf(out, "fuzz-diff: couldn't make a network namespace (unshare): %s\n",
+			strerror(errno));
+		return -1;
+	}
+	if (system("ip link set lo up && sysctl -qw net.ipv4.ip_forward=1")) {
+		fprintf(out, "fuzz-diff: couldn't set up lo and forwarding in the namespace\n");
+		return -1;
+	}
+	for (int d = 0; d < MODEL_MAX_DEVICES; d++) {
+		const struct model_device *dev = &gen_devices[d];
+		const __u8 *m = dev->mac;
+		int n;
+
+		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3],
+			 m[4], m[5]);
+		n = snprintf(cmd, sizeof(cmd), "ip link add %s address %s mtu %u type veth peer "
+			     "name %speer && ip link set %s up && ip link set %speer up && ip addr "
+			     "add %s/%u dev %s", dev->name, mac, dev->mtu, dev->name, dev->name,
+			     dev->name, inet_ntop(AF_INET, &dev->addr, addr, sizeof(addr)),
+			     dev->prefix_len, dev->name);
+		for (int i = 0; i < dev->n_neighbours && n < (int)sizeof(cmd); i++) {
+			m = dev->neighbours[i].mac;
+			n += snprintf(cmd + n, sizeof(cmd) - n, " && ip neigh add %s lladdr "
+				      "%02x:%02x:%02x:%02x:%02x:%02x dev %s nud permanent",
+				      inet_ntop(AF_INET, &dev->neighbours[i].addr, addr,
+						sizeof(addr)), m[0], m[1], m[2], m[3], m[4], m[5],
+				      dev->name);
+		}
+		if (n >= (int)sizeof(cmd) || system(cmd)) {
+			fprintf(out, "fuzz-diff: couldn't make %s in the namespace (`%s')\n",
+				dev->name, cmd);
+			return -1;
+		}
+		f->ifindex[d] = if_nametoindex(dev->name);
+	}
+	return 0;
+}
+
 /* Whether BPF_PROG_TEST_RUN knows BPF_F_TEST_SKB_CHECKSUM_COMPLETE (Linux 6.11). */
 static bool probe_csum_complete(struct fuzzer *f)
 {
@@ -1259,6 +1357,8 @@ int diff_run(const struct diff_options *opts, struct diff_totals *totals)
 	f->opts = opts;
 	f->totals = totals;
 	libbpf_set_print(print_libbpf);
+	if (make_lan(f, opts->out))
+		goto out;
 	f->clock_fd = clock_open();
 	if (f->clock_fd < 0) {
 		fprintf(opts->out, "fuzz-diff: couldn't load the program that reads jiffies: %s\n",

@@ -6,6 +6,8 @@
 #	build/fuzz-diff: random and mutated frames through the XDP and tc programs
 #	(BPF_PROG_TEST_RUN) and through the reference model of doc/translation.md
 #	(tests/fuzz/model.c); ends with "N packets, M mismatches", non-zero on a mismatch.
+#	It runs in a network namespace of its own (unshare), with the LAN devices whose route
+#	and neighbour tables reflection asks (tests/fuzz/gen.c, gen_devices).
 # make fuzz-config, fuzz-dns, fuzz-natpmp, fuzz-upnp [FUZZ_SECONDS=60]
 #	build/fuzz-NAME (tests/fuzz/NAME.c): under libFuzzer with ASan and UBSan, the config
 #	parser, the DNS answer parser, the NAT-PMP response parser, and what doctor reads of

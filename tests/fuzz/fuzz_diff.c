@@ -29,7 +29,7 @@ static void usage(FILE *out)
 		"  -k, --scenario N   run scenario N of the seed only\n"
 		"  -f, --features L   what scenarios use: all, or a list of vlan,frag,icmp,sources,\n"
 		"                     mutate,options,public,time,admission,direct,forwards,\n"
-		"                     roaming; -name takes one away (-f -icmp)\n"
+		"                     roaming,reflect; -name takes one away (-f -icmp)\n"
 		"  -r, --reports N    full reports per class of mismatch (default 3)\n"
 		"  -v, --verbose      every step of every scenario\n");
 }

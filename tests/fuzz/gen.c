@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/in.h>
+#include <bpf/bpf_endian.h>
 
 #include "csum.h"
 #include "gen.h"
@@ -38,9 +39,51 @@ static const __u32 target_pool[][4] = {
 static const __u32 client_pool[][4] = {
 	{ 192, 0, 2, 10 }, { 192, 0, 2, 11 }, { 10, 0, 0, 20 }, { 198, 51, 100, 20 },
 	{ 192, 0, 2, 254 },
+	/* A server on the LAN dialling its own public address (reflection). */
+	{ 192, 0, 2, 60 },
 };
 static const __u16 public_port_pool[] = { 51820, 443, 22, 53, 8080, 1 };
 static const __u16 client_port_pool[] = { 40000, 40001, 50000, 1024, 65535 };
+
+/*
+ * The Devices frames come in on, as the driver builds them in its network namespace: lan0 with
+ * this host's 192.0.2.1/24, lan1 with 198.51.100.3/24, and the neighbours each knows: the
+ * clients .10 and .11 and the server .60 on lan0 (not .61 nor .254), a client .20 and a
+ * server .62 on lan1. Their last bytes keep the reflect addresses' prefilter bits apart
+ * (hp_target_bit()), as the targets' are not.
+ */
+#define MAC(last) { 0x02, 0x48, 0x50, 0x00, 0x00, last }
+/* IPV4() in an initializer: bpf_htonl() folds constants. */
+#define IPV4C(a, b, c, d) bpf_htonl((__u32)(a) << 24 | (b) << 16 | (c) << 8 | (d))
+const struct model_device gen_devices[MODEL_MAX_DEVICES] = {
+	{
+		.name = "lan0", .mac = MAC(0x01), .addr = IPV4C(192, 0, 2, 1), .prefix_len = 24,
+		.mtu = 1500,
+		.neighbours = {
+			{ IPV4C(192, 0, 2, 10), MAC(0x0a) }, { IPV4C(192, 0, 2, 11), MAC(0x0b) },
+			{ IPV4C(192, 0, 2, 60), MAC(0x3c) },
+		},
+		.n_neighbours = 3,
+	},
+	{
+		.name = "lan1", .mac = MAC(0x02), .addr = IPV4C(198, 51, 100, 3), .prefix_len = 24,
+		.mtu = 1500,
+		.neighbours = {
+			{ IPV4C(198, 51, 100, 20), MAC(0x14) },
+			{ IPV4C(198, 51, 100, 62), MAC(0x3e) },
+		},
+		.n_neighbours = 2,
+	},
+};
+/* Targets on each Device's LAN, and the addresses of this host that reflect to them. */
+static const __u32 lan_target_pool[MODEL_MAX_DEVICES][2][4] = {
+	{ { 192, 0, 2, 60 }, { 192, 0, 2, 61 } },
+	{ { 198, 51, 100, 62 }, { 198, 51, 100, 62 } },
+};
+static const __u32 reflect_pool[MODEL_MAX_DEVICES][2][4] = {
+	{ { 192, 0, 2, 1 }, { 192, 0, 2, 2 } },
+	{ { 198, 51, 100, 3 }, { 198, 51, 100, 3 } },
+};
 
 static __be32 pool_addr(struct rng *r, const __u32 (*pool)[4], size_t n)
 {
@@ -135,6 +178,23 @@ static __u16 free_slot(struct gen *g, const struct model_config *c)
 	return slot;
 }
 
+/*
+ * @f reflected: to a target on a Device's LAN mostly, for that Device's clients mostly (a
+ * route that leaves by another Device now and then), with one of its addresses.
+ */
+static void reflect_forward(struct gen *g, struct model_forward *f)
+{
+	struct rng *r = &g->rng;
+	int dev = rng_percent(r, 75) ? 0 : 1;
+	const __u32 *a = lan_target_pool[dev][rng_below(r, 2)];
+
+	f->target_addr = rng_percent(r, 90) ? IPV4(a[0], a[1], a[2], a[3])
+					    : PICK_ADDR(r, target_pool);
+	f->reflect_dev = rng_percent(r, 90) ? dev : 1 - dev;
+	a = reflect_pool[f->reflect_dev][rng_below(r, 2)];
+	f->reflect_addr = IPV4(a[0], a[1], a[2], a[3]);
+}
+
 /* A forward of a port not forwarded yet, to one of the target pool's addresses. */
 static void new_forward(struct gen *g, const struct model_config *c, struct model_forward *f)
 {
@@ -170,12 +230,24 @@ static void new_forward(struct gen *g, const struct model_config *c, struct mode
 	f->target_port = htons(target_port);
 	f->stats_index = free_slot(g, c);
 	f->roaming = (g->features & GEN_ROAMING) && rng_percent(r, 30);
+	f->reflect_dev = MODEL_NOT_REFLECTED;
+	if ((g->features & GEN_REFLECT) && rng_percent(r, 45))
+		reflect_forward(g, f);
 }
 
 static bool has_target_port(const struct model_config *c, __u8 protocol, __be16 port)
 {
 	for (int i = 0; i < c->n_target_ports; i++) {
 		if (c->target_ports[i].protocol == protocol && c->target_ports[i].port == port)
+			return true;
+	}
+	return false;
+}
+
+static bool has_reflect_addr(const struct model_config *c, __be32 addr)
+{
+	for (int i = 0; i < c->n_reflect_addrs; i++) {
+		if (c->reflect_addrs[i] == addr)
 			return true;
 	}
 	return false;
@@ -191,12 +263,17 @@ static void update_targets(struct model_config *c, bool keep_old)
 	if (!keep_old) {
 		c->n_targets = 0;
 		c->n_target_ports = 0;
+		c->n_reflect_addrs = 0;
 	}
 	for (int i = 0; i < c->n_forwards; i++) {
 		const struct model_forward *f = &c->forwards[i];
 
 		if (!has_target(c, f->target_addr) && c->n_targets < MODEL_MAX_TARGETS)
 			c->targets[c->n_targets++] = f->target_addr;
+		if (f->reflect_dev != MODEL_NOT_REFLECTED &&
+		    !has_reflect_addr(c, f->reflect_addr) &&
+		    c->n_reflect_addrs < MODEL_MAX_REFLECT_ADDRS)
+			c->reflect_addrs[c->n_reflect_addrs++] = f->reflect_addr;
 		if (!has_target_port(c, f->protocol, f->target_port) &&
 		    c->n_target_ports < MODEL_MAX_TARGET_PORTS)
 			c->target_ports[c->n_target_ports++] =
@@ -253,6 +330,8 @@ void gen_config(struct gen *g, struct model_config *c)
 	int n_forwards = 1 + rng_below(r, 4);
 
 	memset(c, 0, sizeof(*c));
+	memcpy(c->devices, gen_devices, sizeof(gen_devices));
+	c->n_devices = MODEL_MAX_DEVICES;
 	c->public_addr = rng_percent(r, 8) ? 0 : PICK_ADDR(r, public_pool);
 	if (rng_percent(r, 2))
 		c->public_addr = random_addr(r);
@@ -414,7 +493,15 @@ static void change_forward(struct gen *g, struct model_config *c)
 	struct model_forward before = *f;
 	const char *what;
 
-	switch (rng_below(r, 7)) {
+	switch (rng_below(r, (g->features & GEN_REFLECT) ? 8 : 7)) {
+	case 7:
+		/* Reflected or not, by another Device, with another address. */
+		if (f->reflect_dev == MODEL_NOT_REFLECTED || rng_percent(r, 50))
+			reflect_forward(g, f);
+		else
+			f->reflect_dev = MODEL_NOT_REFLECTED;
+		what = "reflection";
+		break;
 	case 0:
 		f->stats_index = free_slot(g, c);
 		what = "slot";
@@ -712,7 +799,8 @@ static void random_dgram(struct gen *g, struct dgram *d, __u8 protocol)
 	d->id = rng_percent(r, 30) ? rng_below(r, 4) : rng_below(r, 65536);
 	d->frag_off = rng_percent(r, 50) ? IP_DF : 0;
 	d->tos = rng_percent(r, 80) ? 0 : rng_next(r);
-	d->ttl = 1 + rng_below(r, 255);
+	/* 1 and 2 often: reflection leaves a packet whose TTL would run out to the stack. */
+	d->ttl = rng_percent(r, 6) ? 1 + rng_below(r, 2) : 1 + rng_below(r, 255);
 	if ((g->features & GEN_IP_OPTIONS) && rng_percent(r, 20))
 		d->ip_opt_len = 4 * (1 + rng_below(r, 10));
 	if (protocol == IPPROTO_TCP && rng_percent(r, 30))
@@ -802,6 +890,7 @@ static void describe_ends(struct pkt *p, const struct dgram *d)
 static void start_pkt(struct pkt *p, enum pkt_dir dir)
 {
 	p->dir = dir;
+	p->dev = 0;
 	p->len = 0;
 	p->n_fields = 0;
 	p->kind = "other";
@@ -905,6 +994,21 @@ static void fragment_train(struct gen *g, enum pkt_dir dir, struct dgram *d)
 	free(whole);
 }
 
+/*
+ * The Device an ingress frame from @saddr comes in on: the one whose LAN has it mostly, the
+ * other now and then; or the one the generator chose (g->next_dev).
+ */
+static int frame_dev(struct gen *g, __be32 saddr)
+{
+	int dev = g->next_dev;
+
+	g->next_dev = -1;
+	if (dev >= 0)
+		return dev;
+	dev = (ntohl(saddr) >> 8) == (198 << 16 | 51 << 8 | 100) ? 1 : 0;
+	return rng_percent(&g->rng, 85) ? dev : 1 - dev;
+}
+
 static const struct model_flow *pick_flow(struct gen *g)
 {
 	if (!g->model || !g->model->n_flows)
@@ -923,6 +1027,50 @@ static __be32 public_dest(struct gen *g, const struct model_config *c)
 }
 
 /*
+ * Other clients take, one after another, the ports that reflection would give a client (its
+ * own, then those of each round), and then the client comes: with all five taken, it finds
+ * none free (reflect_ports_full); with fewer, the next one.
+ */
+static void squat_start(struct gen *g, const struct model_config *c)
+{
+	struct rng *r = &g->rng;
+	const struct model_forward *f = &c->forwards[rng_below(r, c->n_forwards)];
+
+	if (f->reflect_dev == MODEL_NOT_REFLECTED)
+		return;
+	g->squatting = true;
+	g->squat_forward = *f;
+	g->squat_client = PICK_ADDR(r, client_pool);
+	g->squat_port = htons(PICK(r, client_port_pool));
+	/* Now and then one round fewer: the client gets the last port. */
+	g->squat_next = rng_percent(r, 25) ? 1 : 0;
+}
+
+static void squat_dgram(struct gen *g, const struct model_config *c, struct dgram *d)
+{
+	const struct model_forward *f = &g->squat_forward;
+	struct rng *r = &g->rng;
+
+	g->next_dev = f->reflect_dev;
+	random_dgram(g, d, f->protocol);
+	d->dport = f->port;
+	d->daddr = c->public_addr;
+	if (g->squat_next > MODEL_REFLECT_TRIES) {
+		d->saddr = g->squat_client;
+		d->sport = g->squat_port;
+		g->squatting = false;
+		return;
+	}
+	/* Another client of the pool, or one made up next to it. */
+	do {
+		__u32 near = ntohl(g->squat_client) ^ (1 + rng_below(r, 7));
+
+		d->saddr = rng_percent(r, 60) ? PICK_ADDR(r, client_pool) : htonl(near);
+	} while (d->saddr == g->squat_client);
+	d->sport = model_reflect_port(g->squat_client, g->squat_port, g->squat_next++);
+}
+
+/*
  * A client's packet: to the public address on a forwarded port mostly; another of a tracked
  * flow, to the address it owns or to the current one; a client spraying new flows; or a
  * "direct" packet, to a target's own address from a flow's ports.
@@ -933,7 +1081,9 @@ static void ingress_dgram(struct gen *g, const struct model_config *c, struct dg
 	const struct model_flow *flow = rng_percent(r, 35) ? pick_flow(g) : NULL;
 	__u32 how = rng_below(r, 100);
 
-	if (g->spray_left) {
+	if (g->squatting) {
+		squat_dgram(g, c, d);
+	} else if (g->spray_left) {
 		const struct model_forward *f = &c->forwards[rng_below(r, c->n_forwards)];
 
 		g->spray_left--;
@@ -951,6 +1101,19 @@ static void ingress_dgram(struct gen *g, const struct model_config *c, struct dg
 		d->dport = flow->key.target_port;
 		if (rng_percent(r, 10))
 			d->dport = htons(any_port(g));
+	} else if (flow && flow->key.kind == HP_FLOW_KEY_TARGET &&
+		   (flow->value.flags & HP_FLOW_REFLECTED) && how < 85) {
+		/* The target's reply to this host, which stands in for the client. */
+		random_dgram(g, d, flow->key.protocol);
+		d->saddr = flow->key.target_addr;
+		d->sport = flow->key.target_port;
+		d->daddr = flow->key.client_addr;
+		d->dport = flow->key.client_port;
+		if (rng_percent(r, 10))
+			d->dport = htons(any_port(g));
+		if (d->protocol == IPPROTO_TCP)
+			d->tcp_flags = tcp_flags(g, true);
+		return;
 	} else if (flow) {
 		/* Another packet of a tracked flow, to what it owns mostly. */
 		random_dgram(g, d, flow->key.protocol);
@@ -974,6 +1137,8 @@ static void ingress_dgram(struct gen *g, const struct model_config *c, struct dg
 		if ((g->features & GEN_ADMISSION) && rng_percent(r, 3)) {
 			g->spray_client = d->saddr;
 			g->spray_left = 3 + rng_below(r, 12);
+		} else if ((g->features & GEN_REFLECT) && rng_percent(r, 2)) {
+			squat_start(g, c);
 		}
 	}
 	if (d->protocol == IPPROTO_TCP)
@@ -1117,7 +1282,17 @@ static void ingress_icmp(struct gen *g, const struct model_config *c, struct pkt
 	struct dgram inner;
 	__be32 from, to;
 
-	if (flow) {
+	if (flow && flow->key.kind == HP_FLOW_KEY_TARGET &&
+	    (flow->value.flags & HP_FLOW_REFLECTED) && rng_percent(r, 70)) {
+		/* The target's error about what this host sent it for the client. */
+		random_dgram(g, &inner, flow->key.protocol);
+		inner.saddr = flow->key.client_addr;
+		inner.sport = flow->key.client_port;
+		inner.daddr = flow->key.target_addr;
+		inner.dport = flow->key.target_port;
+		from = rng_percent(r, 80) ? inner.daddr : c->targets[rng_below(r, c->n_targets)];
+		to = inner.saddr;
+	} else if (flow) {
 		/* About a reply, from where it left mostly: the owned address or `public`. */
 		random_dgram(g, &inner, flow->key.protocol);
 		inner.saddr = rng_percent(r, 80) ? model_flow_reply_addr(g->model, flow)
@@ -1138,6 +1313,8 @@ static void ingress_icmp(struct gen *g, const struct model_config *c, struct pkt
 		from = inner.daddr;
 		to = public_dest(g, c);
 	}
+	p->dev = frame_dev(g, from);
+	describe(p, "ingress lan%d ", p->dev);
 	icmp_error_frame(g, p, from, to, &inner);
 }
 
@@ -1356,6 +1533,7 @@ static void mutate(struct gen *g, const struct model_config *c, struct pkt *p)
 
 /* ---- Steps --------------------------------------------------------------------------- */
 
+
 enum gen_step_kind gen_step(struct gen *g, struct model_config *c, struct pkt *p,
 			    __u64 *ticks)
 {
@@ -1386,7 +1564,8 @@ enum gen_step_kind gen_step(struct gen *g, struct model_config *c, struct pkt *p
 	if (kind < 28) {
 		start_pkt(p, PKT_INGRESS);
 		ingress_dgram(g, c, &d);
-		describe(p, "ingress ");
+		p->dev = frame_dev(g, d.saddr);
+		describe(p, "ingress lan%d ", p->dev);
 		l4_frame(g, p, &d);
 		p->kind = "udp/tcp";
 	} else if (kind < 55) {
@@ -1397,19 +1576,23 @@ enum gen_step_kind gen_step(struct gen *g, struct model_config *c, struct pkt *p
 		p->kind = "udp/tcp";
 	} else if (kind < 70) {
 		enum pkt_dir dir = kind < 62 ? PKT_INGRESS : PKT_EGRESS;
+		int dev = 0;
 
-		if (dir == PKT_INGRESS)
+		if (dir == PKT_INGRESS) {
 			ingress_dgram(g, c, &d);
-		else
+			dev = frame_dev(g, d.saddr);
+		} else {
 			egress_dgram(g, c, &d);
+		}
 		fragment_train(g, dir, &d);
 		for (int i = 0; i < g->n_queue; i++) {
 			char what[sizeof(p->what)];
 
-			snprintf(what, sizeof(what), "%s %s", dir == PKT_INGRESS ? "ingress" : "egress",
-				 g->queue[i].what);
+			snprintf(what, sizeof(what), "%s lan%d %s",
+				 dir == PKT_INGRESS ? "ingress" : "egress", dev, g->queue[i].what);
 			strcpy(g->queue[i].what, what);
 			g->queue[i].kind = "fragment";
+			g->queue[i].dev = dev;
 		}
 		if (rng_percent(r, 10) && g->n_queue > 1) {
 			/* A lone fragment: the rest of its datagram never comes. */
@@ -1421,7 +1604,6 @@ enum gen_step_kind gen_step(struct gen *g, struct model_config *c, struct pkt *p
 		}
 	} else if (kind < 81) {
 		start_pkt(p, PKT_INGRESS);
-		describe(p, "ingress ");
 		ingress_icmp(g, c, p);
 		p->kind = "icmp-error";
 	} else if (kind < 92) {
@@ -1450,6 +1632,7 @@ int gen_parse_features(const char *text, unsigned int *features)
 		{ "options", GEN_IP_OPTIONS }, { "public", GEN_PUBLIC_CHANGES },
 		{ "time", GEN_TIME }, { "admission", GEN_ADMISSION }, { "direct", GEN_DIRECT },
 		{ "forwards", GEN_FORWARD_CHANGES }, { "roaming", GEN_ROAMING },
+		{ "reflect", GEN_REFLECT },
 		{ "all", GEN_ALL },
 	};
 	char buf[256], *tok, *save;

@@ -67,6 +67,7 @@ enum pkt_dir {
 
 struct pkt {
 	enum pkt_dir dir;
+	int dev;		/* the Device it comes in on (ingress): config.devices */
 	__u8 data[PKT_MAX];
 	__u32 len;
 	struct pkt_field fields[PKT_MAX_FIELDS];
@@ -90,7 +91,8 @@ enum gen_feature {
 	GEN_DIRECT = 1 << 9,	/* clients talk to a target's own address */
 	GEN_FORWARD_CHANGES = 1 << 10,	/* forwards change under live flows */
 	GEN_ROAMING = 1 << 11,	/* forwards marked roaming */
-	GEN_ALL = (1 << 12) - 1,
+	GEN_REFLECT = 1 << 12,	/* targets on a Device's LAN: reflected flows */
+	GEN_ALL = (1 << 13) - 1,
 };
 
 #define GEN_QUEUE_MAX 8
@@ -108,6 +110,16 @@ struct gen {
 	/* A client spraying new flows: its address, and how many more packets. */
 	__be32 spray_client;
 	int spray_left;
+	/*
+	 * Squatters on the ports that reflection would give a client (its own and the hashed
+	 * ones, model_reflect_port()): other clients take them first, then the client comes.
+	 */
+	bool squatting;
+	struct model_forward squat_forward;
+	__be32 squat_client;
+	__be16 squat_port;
+	int squat_next;		/* the round whose port is taken next; past the last: the client */
+	int next_dev;		/* the Device of the next ingress frame; -1: by its source */
 	char what[160];		/* what the last STEP_CONFIG or STEP_TIME did */
 	/* A new public address found the old ones full: some were pruned, or the stalest went. */
 	__u64 old_pruned, old_evicted;
@@ -118,6 +130,12 @@ enum gen_step_kind {
 	STEP_CONFIG,	/* the configuration changed */
 	STEP_TIME,	/* ticks passed */
 };
+
+/*
+ * The Devices of every scenario: what the model knows of their LANs, and what the driver
+ * builds in its network namespace (see gen.c).
+ */
+extern const struct model_device gen_devices[MODEL_MAX_DEVICES];
 
 /* A scenario's configuration. */
 void gen_config(struct gen *g, struct model_config *config);

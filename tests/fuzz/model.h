@@ -23,6 +23,11 @@
 #define MODEL_MAX_PREFIXES 16
 #define MODEL_MAX_TARGETS 8
 #define MODEL_MAX_TARGET_PORTS (2 * MODEL_MAX_FORWARDS)
+#define MODEL_MAX_REFLECT_ADDRS 8
+#define MODEL_MAX_DEVICES 2
+#define MODEL_MAX_NEIGHBOURS 8
+/* model_forward.reflect_dev of a forward that no Device reflects. */
+#define MODEL_NOT_REFLECTED (-1)
 
 /* A forward, "(protocol, port) -> (target address, target port, stats slot, roaming)". */
 struct model_forward {
@@ -32,6 +37,33 @@ struct model_forward {
 	__be32 target_addr;
 	__be16 target_port;
 	__u16 stats_index;	/* < HP_MAX_FORWARDS */
+	/*
+	 * Reflection: the Device (an index of model_config.devices) whose clients are reflected
+	 * to the target, and this host's address that the target sees; MODEL_NOT_REFLECTED.
+	 */
+	int reflect_dev;
+	__be32 reflect_addr;
+};
+
+/*
+ * A Device the frames come in on, and what the kernel's route and neighbour tables say of its
+ * LAN, which XDP asks before it sends a reflected packet itself (bpf_fib_lookup()): one
+ * connected prefix, this host's address on it, its MTU, and the neighbours it knows (valid
+ * entries). The driver builds the same Device in a network namespace of its own.
+ */
+struct model_neighbour {
+	__be32 addr;
+	__u8 mac[6];
+};
+
+struct model_device {
+	const char *name;
+	__u8 mac[6];
+	__be32 addr;		/* this host's, on a /prefix_len */
+	__u8 prefix_len;
+	__u16 mtu;
+	struct model_neighbour neighbours[MODEL_MAX_NEIGHBOURS];
+	int n_neighbours;
 };
 
 /* A (protocol, target port) pair of `target ports`. */
@@ -57,6 +89,11 @@ struct model_config {
 	int n_target_ports;
 	struct model_forward forwards[MODEL_MAX_FORWARDS];
 	int n_forwards;
+	/* The set of `reflect address`es of the forwards (old and new ones while `up` changes). */
+	__be32 reflect_addrs[MODEL_MAX_REFLECT_ADDRS];
+	int n_reflect_addrs;
+	struct model_device devices[MODEL_MAX_DEVICES];
+	int n_devices;
 	bool any_source;	/* else only the prefixes below */
 	struct model_prefix prefixes[MODEL_MAX_PREFIXES];
 	int n_prefixes;
@@ -81,6 +118,7 @@ enum model_hook {
 enum model_verdict {
 	MODEL_PASS,
 	MODEL_DROP,
+	MODEL_TX,	/* reflected: straight back out of the Device (XDP_TX, tc's redirect) */
 };
 
 /* What the model did with a frame, for the fuzzer's statistics and messages. */
@@ -90,7 +128,7 @@ enum model_action {
 	MODEL_NAT_L4,		/* UDP/TCP (non-fragment or first fragment) rewritten */
 	MODEL_NAT_FRAG,		/* non-first fragment rewritten */
 	MODEL_NAT_ICMP,		/* ICMP error rewritten */
-	MODEL_REFUSED,		/* a new flow without a token: dropped */
+	MODEL_REFUSED,		/* dropped: no token, no free port, no next hop (roaming) */
 	MODEL_ENDED,		/* a direct packet ended a flow */
 	MODEL_N_ACTIONS,
 };
@@ -108,19 +146,31 @@ enum model_event {
 	MODEL_EV_STATE_CHANGE,	/* a flow's state moved */
 	MODEL_EV_STALE_SEEN,	/* a flow seen without its last-seen time written (refresh) */
 	MODEL_EV_REFILL,	/* a bucket refilled */
+	/* Reflection's */
+	MODEL_EV_REFLECTED,	/* a client's packet sent to the target */
+	MODEL_EV_REFLECTED_REPLY,	/* a target's packet sent to the client */
+	MODEL_EV_OTHER_PORT,	/* a client's own port was taken: another claimed */
+	MODEL_EV_REFLECTED_ICMP,	/* an error sent on, either way */
+	MODEL_EV_REFLECTED_FRAG,	/* a non-first fragment sent on */
+	MODEL_EV_TO_STACK,	/* a reflected packet left to the stack (no_neighbour) */
+	MODEL_EV_IGNORED_ENTRY,	/* egress or "direct" found a reflected flow's entry: a miss */
 	MODEL_N_EVENTS,
 };
 
-/* A flow: last_seen counts the model's ticks, flags holds HP_FORWARD_ROAMING. */
+/*
+ * A flow's entry: last_seen counts the model's ticks, flags holds HP_FORWARD_ROAMING and
+ * HP_FLOW_REFLECTED, and a reflected flow's entries name each other in nat_addr and nat_port
+ * (struct hp_flow).
+ */
 struct model_flow {
 	struct hp_flow_key key;
 	struct hp_flow value;
 };
 
-/* A datagram in fragments: the address its first fragment's rewritten address became. */
+/* A datagram in fragments: what its first fragment's addresses became (0: unchanged). */
 struct model_frag {
 	struct hp_frag_key key;
-	__be32 addr;
+	__be32 saddr, daddr;
 };
 
 /* A client's bucket of new flows. */
@@ -166,9 +216,11 @@ void model_advance(struct model *m, __u64 ticks);
 
 /*
  * One frame through the ingress or egress rules, rewritten in place (the length never
- * changes). @action, if not NULL, says which rule applied.
+ * changes). @action, if not NULL, says which rule applied. Ingress frames come in on the
+ * Device @dev (an index of config.devices); a reflected one sent back out (MODEL_TX) has, on
+ * XDP, the link-layer addresses of its next hop.
  */
-enum model_verdict model_ingress(struct model *m, __u8 *frame, __u32 len,
+enum model_verdict model_ingress(struct model *m, int dev, __u8 *frame, __u32 len,
 				 enum model_action *action);
 enum model_verdict model_egress(struct model *m, __u8 *frame, __u32 len,
 				enum model_action *action);
@@ -184,6 +236,12 @@ __u64 model_flow_idle(const struct model *m, const struct model_flow *flow);
 __u32 model_flow_timeout(const struct model *m, const struct model_flow *flow);
 /* Where @flow's replies leave from: its own address, or `public` if it roams. */
 __be32 model_flow_reply_addr(const struct model *m, const struct model_flow *flow);
+/*
+ * The port of this host that reflection tries in round @round (1 to MODEL_REFLECT_TRIES) for
+ * @client's @port ("Port" in doc/translation.md's "Reflection"); round 0 is @port itself.
+ */
+#define MODEL_REFLECT_TRIES 4
+__be16 model_reflect_port(__be32 client, __be16 port, __u32 round);
 /* A slot's counters; all zero if it was never counted. */
 struct hp_stats model_stats(const struct model *m, __u32 index);
 

@@ -4,7 +4,8 @@
  * run, so that a failure here is reproduced with `build/fuzz-diff --seed 1 --scenario K -v`.
  * The long random runs are `make fuzz` (tests/fuzz/). Besides "no mismatch", the slice must
  * reach the paths of the rules that only some scenarios take (expiry, old addresses, roaming,
- * admission, direct packets...): a generator that stopped making them would pass unseen.
+ * admission, direct packets, reflection both ways, its errors, fragments, port collisions and
+ * its packets left to the stack...): a generator that stopped making them would pass unseen.
  */
 #include <stdio.h>
 
@@ -18,7 +19,8 @@
 /* The reasons the slice must count; the others need full maps or failed writes. */
 static const enum hp_reason reached[] = {
 	HP_REASON_FLOW_REFUSED, HP_REASON_ORPHAN_FRAGMENT, HP_REASON_OLD_ADDRESS,
-	HP_REASON_DIRECT_CLASH, HP_REASON_NOT_ALLOWED,
+	HP_REASON_DIRECT_CLASH, HP_REASON_NOT_ALLOWED, HP_REASON_REFLECT_PORTS_FULL,
+	HP_REASON_NO_NEIGHBOUR,
 };
 
 TEST_AS_ROOT(diff_fixed_seed)
