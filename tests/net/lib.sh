@@ -893,6 +893,9 @@ lib_cleanup() {
 	fi
 	topo_destroy
 	bpffs_umount
+	# The locks of this run's instances, under /run/hairpin: named after their pin dirs, which
+	# carry the random suffix of $TEST_DIR.
+	rm -f /run/hairpin/*"${TEST_DIR##*.}"*.lock
 	rm -rf "$TEST_DIR"
 }
 

@@ -40,12 +40,6 @@ lock_file() {
 	find /run/hairpin -maxdepth 1 -name "*${TEST_DIR##*.}*.lock" 2>/dev/null | head -n 1
 }
 
-# The lock files this run's commands made go with the rest.
-loader_cleanup() {
-	rm -f /run/hairpin/*"${TEST_DIR##*.}"*.lock
-	lib_cleanup
-}
-trap loader_cleanup EXIT
 
 # kernel_has_tcx: whether this kernel has tcx hooks (Linux 6.6), as bench/tcx finds it.
 kernel_has_tcx() {

@@ -42,10 +42,8 @@ fi
 # br_netfilter is built into some kernels, a module in others. A module this test loaded it
 # unloads at the end; one that was there it leaves, sysctls and all (the test changes them
 # only inside its own namespaces).
-# hairpin up's lock files (under /run/hairpin, named after this run's pin dir) go too.
 doctor_cleanup() {
 	[ "$BR_NETFILTER_LOADED" = 1 ] && modprobe -r br_netfilter 2>/dev/null
-	rm -f /run/hairpin/*"${TEST_DIR##*.}"*.lock
 	lib_cleanup
 }
 trap doctor_cleanup EXIT
