@@ -11,7 +11,8 @@
 #include "plan.h"
 #include "route.h"
 
-static int plan_devices(const struct hp_config_file *conf, struct hp_plan *plan)
+static int plan_devices(const struct hp_config_file *conf, struct hp_plan *plan,
+			bool skip_missing)
 {
 	int status = HP_EXIT_OK;
 
@@ -25,6 +26,11 @@ static int plan_devices(const struct hp_config_file *conf, struct hp_plan *plan)
 		snprintf(dev->name, sizeof(dev->name), "%s", name);
 		config_quote(name, quote);
 		err = netdev_ifindex(name, &dev->ifindex);
+		if (err == -ENODEV && skip_missing) {
+			snprintf(plan->missing[plan->n_missing++], IF_NAMESIZE, "%s", name);
+			plan->n_devices--;
+			continue;
+		}
 		if (err) {
 			pr_warn("%s:%d: no such device: `%s'", conf->path, conf->device_line, quote);
 			status = HP_EXIT_SYSTEM;
@@ -262,12 +268,7 @@ static int worse(int a, int b)
 							   : (a ? a : b);
 }
 
-/*
- * Check @conf against this host and resolve it into @plan. Prints every problem it finds
- * ("hairpin: FILE:LINE: ...") and returns HP_EXIT_OK, HP_EXIT_USAGE for a configuration that
- * cannot work anywhere, or HP_EXIT_SYSTEM when this host lacks something (a Device).
- */
-static int plan_make(const struct hp_config_file *conf, struct hp_plan *plan)
+int plan_make(const struct hp_config_file *conf, struct hp_plan *plan, bool skip_missing)
 {
 	int status;
 
@@ -281,7 +282,7 @@ static int plan_make(const struct hp_config_file *conf, struct hp_plan *plan)
 	plan->new_flow_burst = conf->new_flow_burst;
 	memcpy(plan->sources, conf->sources, sizeof(conf->sources[0]) * conf->n_sources);
 
-	status = plan_devices(conf, plan);
+	status = plan_devices(conf, plan, skip_missing);
 	if (status == HP_EXIT_SYSTEM)
 		return status;	/* without the devices, addresses can't be resolved */
 	status = worse(status, plan_public_addr(conf));
@@ -304,7 +305,7 @@ int plan_load(const char *path, struct hp_plan *plan)
 		pr_warn("%s", conf->error);
 		status = HP_EXIT_USAGE;
 	} else {
-		status = plan_make(conf, plan);
+		status = plan_make(conf, plan, false);
 	}
 	free(conf);
 	return status;

@@ -30,9 +30,10 @@
 #include "log.h"
 #include "maps.h"
 #include "pins.h"
-#include "route.h"
 #include "probe.h"
 #include "prometheus.h"
+#include "route.h"
+#include "run_state.h"
 #include "version.h"
 
 /* How a forward's target is reached, as `check` says it for a configuration. */
@@ -59,6 +60,10 @@ struct status {
 	__u64 reasons[HP_REASONS];	/* summed over CPUs */
 	struct hp_scan scan;		/* what the kernel has attached */
 	struct hp_device_health *health;	/* one per record */
+	/* the daemon's own word (run_state.h); daemon_err -ENOENT: none runs */
+	struct run_state daemon;
+	int daemon_err;
+	int daemon_stale_pid;		/* a daemon that was and is gone, or 0 */
 };
 
 /* As doc/translation.md ("Counted") and the JSON name them, by enum hp_reason. */
@@ -163,6 +168,20 @@ static void print_devices_text(const struct status *st)
 	}
 }
 
+/* What the daemon says it waits for; nothing when none ran. */
+static void print_daemon_text(const struct status *st)
+{
+	if (st->daemon_err == -ENOENT && st->daemon_stale_pid)
+		printf("daemon: not running (pid %d ended without a word: killed?); what is attached "
+		       "stays as it left it\n", st->daemon_stale_pid);
+	if (st->daemon_err)
+		return;
+	printf("daemon: hairpin run, pid %d, %s; %s\n", st->daemon.pid, st->daemon.config,
+	       st->daemon.ready ? "ready" : "starting");
+	for (int i = 0; i < st->daemon.n_waiting; i++)
+		printf("  waiting for: %s\n", st->daemon.waiting[i]);
+}
+
 static double idle_seconds(const struct status *st, const struct hp_flow_view *flow)
 {
 	return st->config.hz ? (double)flow->idle_jiffies / st->config.hz : 0;
@@ -172,6 +191,7 @@ static void print_text(const struct status *st)
 {
 	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN], c[INET_ADDRSTRLEN];
 
+	print_daemon_text(st);
 	print_devices_text(st);
 	printf("public address: %s\n",
 	       st->config.public_addr ? fmt_ip4(st->config.public_addr, a) : "none (nothing is rewritten)");
@@ -333,6 +353,24 @@ static void print_devices_json(const struct status *st)
 	printf("]");
 }
 
+/* "daemon": null, or {pid, config, ready, waiting: [text, ...]}. */
+static void print_daemon_json(const struct status *st)
+{
+	printf(",\"daemon\":");
+	if (st->daemon_err) {
+		printf("null");
+		return;
+	}
+	printf("{\"pid\":%d,\"config\":", st->daemon.pid);
+	json_string(st->daemon.config);
+	printf(",\"ready\":%s,\"waiting\":[", st->daemon.ready ? "true" : "false");
+	for (int i = 0; i < st->daemon.n_waiting; i++) {
+		printf("%s", i ? "," : "");
+		json_string(st->daemon.waiting[i]);
+	}
+	printf("]}");
+}
+
 /*
  * The schema (documented in README.md and hairpin(8)): one object with "pin_dir", "devices"
  * [{name, ifindex, mode, attached, state, renamed_to, ingress, egress, leftovers}], where
@@ -350,7 +388,10 @@ static void print_devices_json(const struct status *st)
  * public_address, public_port, target, target_port, state, roaming, reflected_as (null, or
  * {address, port}: this host's, which the target sees as the client), idle_seconds}],
  * "flows_ended" (ended flows the map still holds), "not_handled" {reason: packets} (doc/
- * translation.md, "Counted"), "version" (this hairpin's). Fields are only ever added.
+ * translation.md, "Counted"), "version" (this hairpin's), "daemon" (null when no `hairpin run`
+ * keeps the instance, else {pid, config, ready, waiting: ["Device lan0 (no such device)",
+ * ...]}). Without an instance, while a daemon waits to make one: {version, pin_dir, daemon}.
+ * Fields are only ever added.
  */
 static void print_json(const struct status *st, const char *pin_dir)
 {
@@ -358,6 +399,7 @@ static void print_json(const struct status *st, const char *pin_dir)
 
 	printf("{\"version\":\"%s\",\"pin_dir\":", HAIRPIN_VERSION);
 	json_string(pin_dir);
+	print_daemon_json(st);
 	print_devices_json(st);
 	if (st->config.public_addr)
 		printf(",\"public_address\":\"%s\"", fmt_ip4(st->config.public_addr, a));
@@ -711,6 +753,7 @@ static int status_main(const void *args, const struct hp_options *opts)
 	/* What is attached is read from the kernel, which takes the privileges up takes. */
 	if (probe_permissions())
 		return HP_EXIT_SYSTEM;
+	st.daemon_err = run_state_read(opts->pin_dir, &st.daemon, &st.daemon_stale_pid);
 	err = pins_open_all(opts->pin_dir, fds);
 	if (err) {
 		int fd;
@@ -725,6 +768,19 @@ static int status_main(const void *args, const struct hp_options *opts)
 		fd = pins_open(opts->pin_dir, HP_PIN_CONFIG);
 		if (fd >= 0)
 			close(fd);
+		/* A daemon that waits to bring the instance up says what for. */
+		if (!st.daemon_err && json && !a->prometheus) {
+			struct json_pretty pretty;
+
+			json_pretty_begin(&pretty, opts->pretty);
+			printf("{\"version\":\"%s\",\"pin_dir\":", HAIRPIN_VERSION);
+			json_string(opts->pin_dir);
+			print_daemon_json(&st);
+			printf("}\n");
+			json_pretty_end(&pretty);
+		} else if (!a->prometheus) {
+			print_daemon_text(&st);
+		}
 		return no_instance(opts->pin_dir, fd >= 0);
 	}
 	err = status_read(&st, fds);
