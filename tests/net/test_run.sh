@@ -55,8 +55,10 @@ run_said() {
 	done
 }
 
+# run_alive: the daemon runs: it holds its state file's lock (a zombie holds none; kill -0
+# would count one as alive).
 run_alive() {
-	kill -0 "$RUN_PID" 2>/dev/null && return 0
+	daemon_json ".daemon.pid == $RUN_PID" && return 0
 	echo "the daemon is not running; it said:" >&2
 	tail -n 15 "$RUN_LOG" >&2
 	return 1
@@ -180,11 +182,11 @@ echo garbage >"$conf"
 kill -HUP "$RUN_PID"
 check "${t}_hup_bad_logged" "no error for a configuration that does not parse" \
 	run_said "run.conf:1: not a [Section] header or Key = Value: \`garbage'; the running instance stays as it was" 5
-check "${t}_hup_bad_alive" "the daemon stopped on a bad configuration" run_alive
 check "${t}_hup_bad_unchanged" "the programs changed on a bad configuration" \
 	eval '[ "$(prog_ids_on_lan0 | sort | paste -sd " ")" = "$ids_before" ]'
 check "${t}_hup_bad_echo" "no echo through the public address" \
 	echoed_from "$PUBLIC_ADDR" 40005 five
+check "${t}_hup_bad_alive" "the daemon stopped on a bad configuration" run_alive
 
 # A configuration that parses but cannot be: the public address on the LAN.
 write_config "$conf" tc 192.0.2.99
