@@ -10,10 +10,12 @@
 #   datagram through the public address is answered from the public address once it is;
 #   SIGHUP with a good configuration (a new PublicAddress) and with bad ones (a syntax error,
 #   an address on the LAN): the bad ones change nothing and are said as errors;
+#   PublicAddressFrom = interface:ppp0 followed as watch follows it, in place (no new programs);
 #   a second daemon on the same instance is refused;
 #   SIGKILL while a stream of numbered datagrams flows through the public address: programs and
 #   maps stay, status says the daemon is gone, a new daemon takes over, and every datagram is
 #   answered from the public address, none leaves untranslated towards the router;
+#   `hairpin down' while it runs warns, and the daemon brings the instance back;
 #   SIGTERM: it exits 0 and leaves the datapath in place.
 
 # shellcheck disable=SC2016,SC2317 # check runs functions and eval strings given as arguments
@@ -216,6 +218,41 @@ mode_xdp_applied() {
 }
 check "${t}_hup_mode_xdp" "the daemon did not apply Mode = xdp" wait_for 10 mode_xdp_applied
 
+# ---- PublicAddressFrom, followed as watch follows it ----------------------------------------
+
+# ppp0 holds the public address in the Pi (a veth stands in for PPP), as on a gateway whose own
+# WAN has it.
+ip -n "$NS_PI" link add ppp0 type veth peer name ppp0-peer &&
+	ip -n "$NS_PI" link set ppp0 up && ip -n "$NS_PI" link set ppp0-peer up &&
+	ip -n "$NS_PI" addr add 203.0.113.9/32 dev ppp0
+{
+	echo "[Interface]"
+	echo "Device = lan0"
+	echo "Mode = xdp"
+	echo "PublicAddressFrom = interface:ppp0"
+	echo
+	echo "[Forward]"
+	echo "Protocol = udp"
+	echo "Port = $PORT"
+} >"$conf"
+kill -HUP "$RUN_PID"
+check "${t}_follow_start" "the daemon did not take ppp0's address" \
+	wait_for 10 eval '[ "$(hairpin status --json | jq -r .public_address)" = 203.0.113.9 ]'
+ids_before=$(prog_ids_on_lan0 | sort | paste -sd ' ')
+ip -n "$NS_PI" addr add 203.0.113.10/32 dev ppp0
+ip -n "$NS_PI" addr del 203.0.113.9/32 dev ppp0
+check "${t}_follow_change" "the daemon did not follow ppp0 to 203.0.113.10" \
+	wait_for 10 eval '[ "$(hairpin status --json | jq -r .public_address)" = 203.0.113.10 ]'
+check "${t}_follow_logged" "no log line for the change" \
+	run_said "public address 203.0.113.9 -> 203.0.113.10 (interface:ppp0)" 5
+check "${t}_follow_in_place" "the programs were replaced for a new public address" \
+	eval '[ "$(prog_ids_on_lan0 | sort | paste -sd " ")" = "$ids_before" ]'
+ip -n "$NS_PI" link del ppp0
+write_config "$conf" xdp
+kill -HUP "$RUN_PID"
+check "${t}_follow_end" "the daemon did not go back to PublicAddress" \
+	wait_for 10 eval '[ "$(hairpin status --json | jq -r .public_address)" = "$PUBLIC_ADDR" ]'
+
 # ---- one daemon per instance -----------------------------------------------------------------
 
 check "${t}_second_refused" "a second daemon on the same pin dir did not exit 1" \
@@ -263,6 +300,13 @@ check "${t}_stream_none_untranslated" "$(pcap_count untranslated) datagrams left
 	test "$(pcap_count untranslated)" -eq 0
 check "${t}_stream_one_flow" "the stream was not one tracked flow" \
 	eval '[ "$(flows_json ".client_port == 40100" | wc -l)" -eq 1 ]'
+
+# ---- down while the daemon runs -------------------------------------------------------------
+
+# Mode = xdp: taking the XDP program off is a link event, which the daemon converges from.
+check "${t}_down_warns" "down did not say that the daemon brings the instance back" \
+	eval 'hairpin down "$conf" 2>&1 | grep -qF "\`hairpin run'"'"' (pid $RUN_PID) keeps this instance"'
+check "${t}_down_undone" "the daemon did not bring the instance back after down" wait_attached
 
 # ---- SIGTERM ---------------------------------------------------------------------------------
 
