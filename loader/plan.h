@@ -15,6 +15,7 @@
 struct hp_plan_device {
 	char name[IF_NAMESIZE];
 	int ifindex;
+	char bridge[IF_NAMESIZE];	/* the Device, a bridge, that this is a port of; "" */
 };
 
 /* How a forward's target is reached (plan_forward_route() says it in words). */
@@ -44,6 +45,9 @@ struct hp_plan {
 	/* plan_make(.., true): the Devices that do not exist (yet), left out of devices[] */
 	char missing[HP_MAX_DEVICES][IF_NAMESIZE];
 	int n_missing;
+	/* plan_make(.., true): the Devices that are bridges without a port (yet) */
+	char portless[HP_MAX_DEVICES][IF_NAMESIZE];
+	int n_portless;
 	enum hp_config_mode mode;
 	bool has_public_addr;
 	__be32 public_addr;

@@ -183,7 +183,7 @@ static void state_publish(struct run *r)
 			pr_info("run: waits for nothing any more");
 		snprintf(r->said_waiting, sizeof(r->said_waiting), "%s", now);
 	}
-	err = run_state_write(r->state_fd, &r->state);
+	err = run_state_write(r->state_path, &r->state);
 	if (err)
 		pr_warn("run: couldn't write %s: %s", r->state_path, strerror(-err));
 	if (now[0])
@@ -228,6 +228,9 @@ static int converge(struct run *r, __u64 now)
 		log_capture_end();
 	for (int i = 0; i < r->plan->n_missing; i++)
 		state_add_waiting(r, "Device %s (no such device)", r->plan->missing[i]);
+	for (int i = 0; i < r->plan->n_portless; i++)
+		state_add_waiting(r, "a port of the bridge %s (Device %s has none)",
+				  r->plan->portless[i], r->plan->portless[i]);
 	if (status) {
 		state_add_waiting(r, "%s", problems.text);
 		if (r->reloading)
@@ -267,7 +270,11 @@ static int converge(struct run *r, __u64 now)
 	memcpy(r->applied, r->plan, sizeof(*r->plan));
 	r->has_applied = true;
 	for (int i = 0; i < r->plan->n_devices; i++)
-		pr_info("run: %s is attached", r->plan->devices[i].name);
+		if (r->plan->devices[i].bridge[0])
+			pr_info("run: %s is attached (a port of %s)", r->plan->devices[i].name,
+				r->plan->devices[i].bridge);
+		else
+			pr_info("run: %s is attached", r->plan->devices[i].name);
 	state_publish(r);
 	return 0;
 }

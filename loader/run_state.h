@@ -2,9 +2,10 @@
 /*
  * What the daemon (`hairpin run`) tells `status`: that it runs, on which configuration, and
  * what it waits for. A small text file in HP_LOCK_DIR beside the instance's lock
- * ("sys-fs-bpf-hairpin.run"), which the daemon holds locked (flock) for its whole life: the
- * kernel releases the lock when the process ends however it ends, so a file whose lock is free
- * is a daemon's that is gone (SIGKILL), never one that runs. It says nothing of what is
+ * ("sys-fs-bpf-hairpin.run"), replaced whole (rename) at each change, and a lock file
+ * ("sys-fs-bpf-hairpin.daemon") that the daemon holds locked (flock) for its whole life: the
+ * kernel releases the lock when the process ends however it ends, so a state whose lock is
+ * free is a daemon's that is gone (SIGKILL), never one that runs. It says nothing of what is
  * attached: status reads that from the kernel.
  */
 #ifndef HP_RUN_STATE_H
@@ -25,14 +26,14 @@ struct run_state {
 };
 
 /*
- * run_state_claim() - the daemon's state file of @pin_dir, created and locked for this process:
- * an fd to write with run_state_write() and to hold, its path into @path. -EBUSY after saying
- * which daemon holds it; -errno after printing why.
+ * run_state_claim() - the daemon's lock of @pin_dir, taken for this process: an fd to hold; the
+ * path of its state file into @path. -EBUSY after saying which daemon holds it; -errno after
+ * printing why.
  */
 int run_state_claim(const char *pin_dir, char *path, size_t len);
-/* Write @st over the file's contents. 0 or -errno. */
-int run_state_write(int fd, const struct run_state *st);
-/* The daemon ends: the file goes, then its lock. */
+/* Replace the state file at @path with @st. 0 or -errno. */
+int run_state_write(const char *path, const struct run_state *st);
+/* The daemon ends: the state file goes, then the lock (@fd). */
 void run_state_release(int fd, const char *path);
 
 /*

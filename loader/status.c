@@ -126,18 +126,35 @@ static void print_hook_text(const char *dir, const struct hp_hook_health *h)
  *   lan0            attached (mode xdp): ingress native XDP (program 42), egress tcx (program 43)
  *   lan1 (now lan9) missing (mode tc): ingress tcx missing, egress tcx missing
  */
+/*
+ * The bridge the device of @h is a port of now, or NULL. A bridge as Device is attached on its
+ * ports (plan.c says why).
+ */
+static const char *bridge_of(const struct status *st, const struct hp_device_health *h)
+{
+	const struct hp_netdev *master = h->now && h->now->master ?
+		attached_netdev(&st->scan, h->now->master) : NULL;
+
+	return master ? master->name : NULL;
+}
+
 static void print_devices_text(const struct status *st)
 {
-	char label[2 * IF_NAMESIZE + 16], where[48];
+	char label[3 * IF_NAMESIZE + 32], where[48];
 
 	printf("devices:\n");
 	for (int i = 0; i < st->n_devices; i++) {
 		const struct hp_device_health *h = &st->health[i];
 
+		const char *bridge = bridge_of(st, h);
+		int n;
+
 		if (h->renamed)
-			snprintf(label, sizeof(label), "%s (now %s)", h->record->name, h->now->name);
+			n = snprintf(label, sizeof(label), "%s (now %s)", h->record->name, h->now->name);
 		else
-			snprintf(label, sizeof(label), "%s", h->record->name);
+			n = snprintf(label, sizeof(label), "%s", h->record->name);
+		if (bridge)
+			snprintf(label + n, sizeof(label) - n, " (port of %s)", bridge);
 		printf("  %-15s %s (mode %s): ", label, health_device_state_name(h->state),
 		       hp_mode_name(h->record->mode));
 		if (h->state == HP_DEVICE_GONE) {
@@ -321,6 +338,11 @@ static void print_devices_json(const struct status *st)
 			json_string(h->now->name);
 		else
 			printf("null");
+		printf(",\"bridge\":");
+		if (bridge_of(st, h))
+			json_string(bridge_of(st, h));
+		else
+			printf("null");
 		printf(",\"ingress\":");
 		print_hook_json(&h->ingress);
 		printf(",\"egress\":");
@@ -373,10 +395,11 @@ static void print_daemon_json(const struct status *st)
 
 /*
  * The schema (documented in README.md and hairpin(8)): one object with "pin_dir", "devices"
- * [{name, ifindex, mode, attached, state, renamed_to, ingress, egress, leftovers}], where
+ * [{name, ifindex, mode, attached, state, renamed_to, bridge, ingress, egress, leftovers}], where
  * attached is true only when both hooks carry this instance's programs, state is "attached",
  * "partial", "missing", "replaced" or "gone", renamed_to the device's name now if it is not
- * the recorded one (else null), ingress and egress {hook: "xdp"|"tcx"|"tc", state: "attached"|
+ * the recorded one (else null), bridge the bridge it is a port of (a bridge as Device is attached
+ * on its ports; else null), ingress and egress {hook: "xdp"|"tcx"|"tc", state: "attached"|
  * "missing"|"replaced", prog_id (null unless attached), replaced_by (null, or {prog_id, name,
  * owner: "foreign"|"hairpin", pin_dir})}, leftovers [{hook, direction, prog_id}] this
  * instance's programs on the device where its record does not put them; "unrecorded"

@@ -16,6 +16,7 @@
 # The unit's commands run with the test's pin dir and configuration path substituted: inside
 # `ip netns exec`, /sys/fs/bpf is a fresh mount per command.
 
+# shellcheck disable=SC2016,SC2317 # check runs functions and sh -c strings given as arguments
 # shellcheck source=tests/net/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -145,14 +146,22 @@ check "boot: the phone's tunnel works" "no handshake" wait_handshake phone 20
 check_cmd "boot: pings through the tunnel" tunnel_works phone
 daemon_stop boot
 
-# reboot: everything goes: namespaces, programs, maps, pins. The configuration stays.
+# reboot NAME: everything goes: namespaces, programs, maps, pins. The configuration stays.
+# Not in a subshell (check's): the network it builds again is this shell's to clean up.
 reboot() {
+	local rc=0
+	reboot_network || rc=$?
+	check "$1: nothing of hairpin is there after a reboot" "the network, pins or programs" \
+		test "$rc" -eq 0
+}
+
+reboot_network() {
 	topo_destroy
 	bpffs_umount
-	topo_up && bpffs_mount && ! ls "$PIN_DIR" 2>/dev/null | grep -q . &&
+	topo_up && bpffs_mount && [ -z "$(ls -A "$PIN_DIR" 2>/dev/null)" ] &&
 		! hooks_of "$NS_PI" lan0 | grep -q " hp_"
 }
-check "after the reboot, nothing of hairpin is there" "the network, pins or programs" reboot
+reboot "after the reboot"
 daemon_start
 check "after the reboot: the unit's ExecStart is ready" "no READY=1" ready
 check "after the reboot: the phone's tunnel works" "no handshake" wait_handshake phone 20
@@ -160,7 +169,7 @@ check_cmd "after the reboot: pings through the tunnel" tunnel_works phone
 daemon_stop "after the reboot"
 
 # The LAN's address comes 3 s after hairpin started, from a DHCP client, say.
-check "late LAN: nothing of hairpin is there after a reboot" "the network, pins or programs" reboot
+reboot "late LAN"
 ip -n "$NS_PI" addr flush dev lan0
 : >"$DAEMON_LOG"
 daemon_start

@@ -18,7 +18,7 @@
 #   `hairpin down' while it runs warns, and the daemon brings the instance back;
 #   SIGTERM: it exits 0 and leaves the datapath in place.
 
-# shellcheck disable=SC2016,SC2317 # check runs functions and eval strings given as arguments
+# shellcheck disable=SC2016,SC2034,SC2317 # check runs functions and eval strings given as arguments
 # shellcheck source=tests/net/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -66,9 +66,10 @@ run_alive() {
 	return 1
 }
 
-# daemon_json JQ: jq JQ over status --json's "daemon" (status exits 1 without an instance).
+# daemon_json JQ: the jq condition JQ holds of status --json (which exits 1 without an
+# instance, and prints the daemon's part all the same).
 daemon_json() {
-	hairpin status --json 2>/dev/null | jq -e "$1" >/dev/null
+	status_is "$1"
 }
 
 # waits_for TEXT: until status --json says the daemon waits for something containing TEXT.
@@ -81,9 +82,7 @@ waits_for() {
 
 # lan0_attached: status says lan0 is attached and the daemon waits for nothing.
 lan0_attached() {
-	hairpin status --json 2>/dev/null |
-		jq -e '.daemon.waiting == [] and (.devices | any(.name == "lan0" and .attached))' \
-			>/dev/null
+	status_is '.daemon.waiting == [] and (.devices | any(.name == "lan0" and .attached))'
 }
 
 wait_attached() {
@@ -163,7 +162,7 @@ check "${t}_device_recreated" "the daemon did not attach to the new lan0" wait_a
 check "${t}_device_recreated_hooks" "the new lan0 does not hold hairpin's programs" \
 	eval 'hooks_of "$NS_PI" lan0 | grep -q " hp_ingress" && hooks_of "$NS_PI" lan0 | grep -q " hp_egress"'
 check "${t}_device_recreated_record" "status still shows a record of the old lan0" \
-	eval 'hairpin status --json | jq -e "[.devices[] | select(.ifindex == $old_ifindex)] == []"'
+	status_is --argjson i "$old_ifindex" '[.devices[] | select(.ifindex == $i)] == []'
 check "${t}_device_recreated_echo" "no echo through the public address" \
 	echoed_from "$PUBLIC_ADDR" 40003 three
 
@@ -210,7 +209,7 @@ router_set_public_addr "$PUBLIC_ADDR"
 kill -HUP "$RUN_PID"
 # mode_xdp_applied: the public address back, lan0's ingress in native XDP.
 mode_xdp_applied() {
-	hairpin status --json | jq -e --arg a "$PUBLIC_ADDR" \
+	status_is --arg a "$PUBLIC_ADDR" \
 		'.public_address == $a and .devices[0].ingress.hook == "xdp"' >/dev/null && return 0
 	hairpin status 2>&1 | head -n 4 >&2
 	tail -n 5 "$RUN_LOG" >&2
@@ -287,7 +286,7 @@ check "${t}_killed_programs_stay" "the programs changed when the daemon was kill
 	eval '[ "$(prog_ids_on_lan0 | sort | paste -sd " ")" = "$ids_before" ] && [ -n "$ids_before" ]'
 check "${t}_killed_status" "status does not say that the daemon is gone" \
 	eval 'hairpin status | grep -q "daemon: not running (pid $RUN_PID ended" &&
-	      hairpin status --json | jq -e ".daemon == null and .devices[0].attached" >/dev/null'
+	      status_is ".daemon == null and .devices[0].attached"'
 run_start
 check "${t}_restarted" "the new daemon did not take over" \
 	eval 'wait_for 10 daemon_json ".daemon.pid == $RUN_PID and .daemon.ready" && wait_attached'
@@ -319,7 +318,7 @@ check "${t}_sigterm_logged" "no log line on stopping" run_said "run: stopping on
 check "${t}_sigterm_programs_stay" "the programs changed when the daemon stopped" \
 	eval '[ "$(prog_ids_on_lan0 | sort | paste -sd " ")" = "$ids_before" ]'
 check "${t}_sigterm_no_daemon" "status still shows a daemon" \
-	eval 'hairpin status --json | jq -e ".daemon == null" >/dev/null &&
+	eval 'status_is ".daemon == null" &&
 	      ! hairpin status | grep -q "^daemon:"'
 check_cmd "${t}_down" hairpin down "$conf"
 check "${t}_down_clean" "programs left after down" no_programs
