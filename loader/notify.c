@@ -9,6 +9,17 @@
 
 #include "notify.h"
 
+unsigned long long notify_watchdog_ms(void)
+{
+	const char *usec = getenv("WATCHDOG_USEC"), *pid = getenv("WATCHDOG_PID");
+	unsigned long long us;
+
+	if (!usec || (pid && strtol(pid, NULL, 10) != getpid()))
+		return 0;
+	us = strtoull(usec, NULL, 10);
+	return us / 2000;
+}
+
 int notify_send(const char *state)
 {
 	const char *path = getenv("NOTIFY_SOCKET");

@@ -11,4 +11,11 @@
 /* Send @state ("READY=1\nSTATUS=attached to lan0"). 0, or -errno (nothing printed). */
 int notify_send(const char *state);
 
+/*
+ * How often systemd wants "WATCHDOG=1" (WatchdogSec=, passed as WATCHDOG_USEC for the process
+ * WATCHDOG_PID names, or any when unset), in milliseconds: half the watchdog's time, as
+ * sd_watchdog_enabled(3) advises. 0: no watchdog.
+ */
+unsigned long long notify_watchdog_ms(void);
+
 #endif

@@ -340,8 +340,15 @@ static void follow_applied(struct run *r)
 	r->converge_at = source_clock_ms();
 }
 
+/*
+ * The loop: at most one convergence per burst of events, a follower's step when it is due,
+ * and with a watchdog (WatchdogSec=) a ping at half its time: a daemon stuck anywhere (a
+ * netlink reply that never comes) is restarted by systemd, the datapath staying as it is.
+ */
 static int run_loop(struct run *r)
 {
+	__u64 watchdog_ms = notify_watchdog_ms(), ping_at = source_clock_ms() + watchdog_ms;
+
 	for (;;) {
 		struct pollfd fds[3] = {
 			{ .fd = r->sig_fd, .events = POLLIN },
@@ -354,6 +361,8 @@ static int run_loop(struct run *r)
 			due = r->retry_at;
 		if (r->following && follow_deadline(&r->follow) < due)
 			due = follow_deadline(&r->follow);
+		if (watchdog_ms && ping_at < due)
+			due = ping_at;
 		if (poll(fds, 3, due == SOURCE_NEVER ? -1 : loop_timeout_ms(now, due)) < 0 &&
 		    errno != EINTR) {
 			pr_err("run: poll: %s", strerror(errno));
@@ -382,6 +391,10 @@ static int run_loop(struct run *r)
 		}
 		if (now >= r->converge_at || (r->failures && now >= r->retry_at))
 			converge(r, now);
+		if (watchdog_ms && source_clock_ms() >= ping_at) {
+			notify_send("WATCHDOG=1");
+			ping_at = source_clock_ms() + watchdog_ms;
+		}
 	}
 }
 

@@ -4,7 +4,8 @@
 # hairpin run, the daemon, on the seed's network (without WireGuard: a UDP echo server on the
 # Pi is the target of the forward udp/51820):
 #   started before the LAN has its address, it waits (status says for what, nothing is
-#   attached), tells systemd it is ready (NOTIFY_SOCKET), and attaches when the address comes;
+#   attached), tells systemd it is ready (NOTIFY_SOCKET) and pings its watchdog, and attaches
+#   when the address comes;
 #   the address removed and added again; lan0 deleted and created again (a new ifindex);
 #   renamed and renamed back: each time it waits while lan0 is not there, and the phone's
 #   datagram through the public address is answered from the public address once it is;
@@ -118,13 +119,16 @@ write_config "$conf" tc
 ip -n "$NS_PI" addr flush dev lan0
 spawn pi notify socat -u UNIX-RECV:"$TEST_DIR/notify.sock" OPEN:"$TEST_DIR/notify",creat,append
 wait_for 5 test -S "$TEST_DIR/notify.sock"
-run_start NOTIFY_SOCKET="$TEST_DIR/notify.sock"
+run_start NOTIFY_SOCKET="$TEST_DIR/notify.sock" WATCHDOG_USEC=1000000
 check "${t}_waits_for_address" "status does not say what the daemon waits for" \
 	waits_for "has no IPv4 address to use as LocalAddress"
 check "${t}_ready_while_waiting" "no READY=1 reached NOTIFY_SOCKET" \
 	wait_for 5 grep -q "READY=1" "$TEST_DIR/notify"
 check "${t}_status_waiting" "systemd's STATUS= does not say what it waits for" \
 	grep -q "STATUS=waiting for: .*LocalAddress" "$TEST_DIR/notify"
+# WatchdogSec=1s: a ping every half second, also while nothing happens.
+check "${t}_watchdog" "no WATCHDOG=1 pings, two at least, reached NOTIFY_SOCKET" \
+	wait_for 5 eval '[ "$(grep -o WATCHDOG=1 "$TEST_DIR/notify" | wc -l)" -ge 2 ]'
 check "${t}_nothing_attached_while_waiting" "programs on the Pi before lan0 had an address" \
 	no_programs
 check "${t}_waiting_text" "status's text does not say it" \
