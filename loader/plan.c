@@ -18,7 +18,7 @@ static int worse(int a, int b)
 							   : (a ? a : b);
 }
 
-/* The Ethernet device @name, a Device or a bridge's port, as plan device @bridge: "" or its bridge. */
+/* The Ethernet device @name, a Device or a port of the bridge @bridge ("" for a Device). */
 static int plan_add_device(const struct hp_config_file *conf, struct hp_plan *plan,
 			   const char *name, int ifindex, const char *bridge)
 {
