@@ -166,3 +166,25 @@ int netdev_bridge_ports(const char *name, bool *is_bridge, struct netdev_port *p
 	free(links);
 	return err;
 }
+
+int netdev_bridge_of(int ifindex, char bridge[IF_NAMESIZE])
+{
+	struct rtnl_link *links = NULL;
+	int n_links = 0, master = 0, err;
+	struct rtnl nl;
+
+	bridge[0] = '\0';
+	err = rtnl_open(&nl);
+	if (err)
+		return err;
+	err = rtnl_list_links(&nl, &links, &n_links);
+	rtnl_close(&nl);
+	for (int i = 0; i < n_links && !master; i++)
+		if (links[i].ifindex == ifindex)
+			master = links[i].master;
+	for (int i = 0; i < n_links && master; i++)
+		if (links[i].ifindex == master && links[i].bridge)
+			snprintf(bridge, IF_NAMESIZE, "%s", links[i].name);
+	free(links);
+	return err;
+}

@@ -31,6 +31,9 @@ struct netdev_port {
 int netdev_bridge_ports(const char *name, bool *is_bridge, struct netdev_port *ports, int max,
 			int *n);
 
+/* The bridge that device @ifindex is a port of, its name into @bridge ("" if none). 0 or -errno. */
+int netdev_bridge_of(int ifindex, char bridge[IF_NAMESIZE]);
+
 /* Whether @addr lies in the IPv4 subnet of one of @name's addresses. 0 or -errno. */
 int netdev_ipv4_on_link(const char *name, __be32 addr, bool *on_link);
 

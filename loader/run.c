@@ -197,13 +197,10 @@ static void state_publish(struct run *r)
 static void plan_public_addr(const struct run *r, struct hp_plan *plan)
 {
 	__be32 addr = r->following ? follow_address(&r->follow) : 0;
-	char names[HP_MAX_DEVICES][IF_NAMESIZE];
 
-	if (!addr)
-		return;
-	for (int i = 0; i < plan->n_devices; i++)
-		memcpy(names[i], plan->devices[i].name, IF_NAMESIZE);
-	if (plan_public_addr_problem(addr, names, plan->n_devices))
+	/* The Devices as CONFIG names them: a bridge's LAN is the bridge's, not its ports'. */
+	if (!addr || plan_public_addr_problem(addr, (char (*)[IF_NAMESIZE])r->conf->devices,
+					      r->conf->n_devices))
 		return;
 	plan->has_public_addr = true;
 	plan->public_addr = addr;

@@ -9,8 +9,8 @@
 # the replies' ACKs are INVALID and a TCP forward carries nothing. So hairpin run attaches on
 # br0's ports, and follows them: a TCP forward through the public address carries 200000
 # bytes each way from the phone behind the first port, then from a tablet behind a port added
-# while the daemon runs; status says where it attached (the ports, "bridge": "br0"); a port
-# that leaves the bridge is let go.
+# while the daemon runs; status says where it attached (the ports, "bridge": "br0"); an address
+# on br0's LAN is refused as the public address; a port that leaves the bridge is let go.
 
 # shellcheck disable=SC2016,SC2317 # check runs functions and eval strings given as arguments
 # shellcheck source=tests/net/lib.sh
@@ -95,6 +95,11 @@ status_says_port() {
 }
 check "${t}_status_text" "status's text does not say lan0 is a port of br0" status_says_port
 tcp_both_ways "${t}_phone" pi "$TCP_PORT" phone "$PUBLIC_ADDR" "$TCP_PORT" 200000
+# The LAN is br0's: an address on it is no public address, though the ports have none.
+check "${t}_lan_address_refused" "set-public-ip took an address on br0's LAN" \
+	eval 'hairpin set-public-ip 192.0.2.99 2>&1 | grep -qF "is on the LAN of Device br0"'
+check "${t}_lan_address_unchanged" "the public address changed" \
+	status_is --arg a "$PUBLIC_ADDR" '.public_address == $a'
 
 # hostapd adds wlan0 to br0 late: a tablet behind a port added while the daemon runs.
 netns_add tablet && veth tablet eth0 pi lan1 &&
