@@ -16,7 +16,9 @@
  * instance carries, or when the kernel no longer shows this instance's programs on every
  * planned Device. A plan that cannot be made (no address yet for LocalAddress, no route to a
  * Target) changes nothing: the daemon says once what it waits for, and waits. A lost event
- * (ENOBUFS) costs one convergence. Nothing is looked at on a timer but a failed up's retry.
+ * (ENOBUFS) costs one convergence. Nothing is looked at on a timer but a failed up's retry
+ * (the watchdog's ping looks at nothing). A bridge as Device is its ports (plan.c), which come
+ * and go as link events too.
  */
 #include <arpa/inet.h>
 #include <errno.h>
