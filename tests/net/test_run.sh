@@ -3,6 +3,7 @@
 #
 # hairpin run, the daemon, on the seed's network (without WireGuard: a UDP echo server on the
 # Pi is the target of the forward udp/51820):
+#   a configuration that does not parse: exit 2 at once;
 #   started before the LAN has its address, it waits (status says for what, nothing is
 #   attached), tells systemd it is ready (NOTIFY_SOCKET) and pings its watchdog, and attaches
 #   when the address comes;
@@ -112,6 +113,14 @@ echoed_from() {
 # The target: an echo server on the Pi (any address: lan0 loses its own here), one child per
 # datagram.
 spawn pi echo socat UDP-RECVFROM:"$PORT",fork SYSTEM:cat
+
+# ---- what it refuses at once ------------------------------------------------------------------
+
+echo garbage >"$TEST_DIR/garbage.conf"
+check "${t}_bad_config" "run with a configuration that does not parse did not exit 2" \
+	eval 'hairpin run "$TEST_DIR/garbage.conf" 2>/dev/null; [ $? -eq 2 ]'
+check "${t}_quiet_and_verbose" "-q with -v did not exit 2 (status alone exits 1 here)" \
+	eval 'hairpin -q -v status 2>/dev/null; [ $? -eq 2 ]'
 
 # ---- started before the address exists ----------------------------------------------------
 
