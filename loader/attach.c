@@ -349,7 +349,7 @@ int attach_device(const char *pin_dir, const struct hp_plan_device *dev,
 		  const struct hp_netdev *now, struct attach_txn *txn)
 {
 	enum hp_hook ingress = choice->ingress;
-	char why[224];
+	char why[224], label[2 * IF_NAMESIZE + 80];
 	int err;
 
 	memset(txn, 0, sizeof(*txn));
@@ -371,11 +371,16 @@ int attach_device(const char *pin_dir, const struct hp_plan_device *dev,
 	if (err)
 		goto fail;
 	fault_point("ingress-attached");
+	if (dev->bridge[0])
+		snprintf(label, sizeof(label), "%s (a port of the bridge %s, where br_netfilter "
+			 "cannot get ahead of hairpin)", dev->name, dev->bridge);
+	else
+		snprintf(label, sizeof(label), "%s", dev->name);
 	if (ingress == HP_HOOK_XDP)
-		pr_info("%s: native XDP ingress (%s), %s egress (%s)", dev->name, why,
+		pr_info("%s: native XDP ingress (%s), %s egress (%s)", label, why,
 			hp_hook_text(choice->egress), tc_hook_note(choice->egress));
 	else
-		pr_info("%s: %s ingress and egress (%s; %s)", dev->name, hp_hook_text(ingress), why,
+		pr_info("%s: %s ingress and egress (%s; %s)", label, hp_hook_text(ingress), why,
 			tc_hook_note(ingress));
 	return 0;
 fail:

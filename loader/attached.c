@@ -222,6 +222,7 @@ int attached_scan(const struct hp_self *self, struct hp_scan *scan)
 		dev->ifindex = links[i].ifindex;
 		snprintf(dev->name, sizeof(dev->name), "%s", links[i].name);
 		dev->clsact = in_list(clsacts, n_clsacts, dev->ifindex);
+		dev->master = links[i].master;
 		err = scan_xdp(self, &cache, dev, &links[i]);
 		if (!err && scan->tcx)
 			err = scan_tcx(self, &cache, dev);

@@ -30,6 +30,7 @@ struct hp_netdev {
 	int ifindex;
 	char name[IF_NAMESIZE];
 	bool clsact;			/* has a clsact qdisc */
+	int master;			/* the bridge it is a port of (its ifindex); 0: none */
 	struct hp_attachment *attachments;
 	int n_attachments;
 };

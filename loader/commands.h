@@ -23,7 +23,8 @@ enum hp_exit {
 /* hairpin's own options, before the command: `hairpin --pin-dir DIR -j status'. */
 struct hp_options {
 	const char *pin_dir;
-	bool verbose;
+	int verbose;	/* -v 1, -vv 2 */
+	bool quiet;	/* -q: warnings and errors only */
 	bool json;	/* -j: JSON where a command has it (status) */
 	bool pretty;	/* -p: that JSON indented; implies -j */
 	bool version;
@@ -48,6 +49,7 @@ extern const struct hp_command status_command;
 extern const struct hp_command set_public_ip_command;
 extern const struct hp_command check_command;
 extern const struct hp_command watch_command;
+extern const struct hp_command run_command;
 extern const struct hp_command end_flows_command;
 extern const struct hp_command monitor_command;
 extern const struct hp_command doctor_command;

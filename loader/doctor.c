@@ -838,11 +838,12 @@ static int source_answer(struct source *s, __be32 *addr, char *why, size_t len)
 static void address_fix(const struct doctor *d, const char *addr, char *fix, size_t len)
 {
 	if (d->conf->addr_from != HP_ADDR_FROM_NONE)
-		snprintf(fix, len, "hairpin set-public-ip %s; hairpin watch follows PublicAddressFrom "
-			 "by itself: is it running (systemctl enable --now hairpin-watch)?", addr);
+		snprintf(fix, len, "hairpin set-public-ip %s; hairpin run (hairpin.service) follows "
+			 "PublicAddressFrom by itself: is it running (systemctl enable --now hairpin)?",
+			 addr);
 	else
 		snprintf(fix, len, "hairpin set-public-ip %s; PublicAddressFrom = natpmp (or dns:NAME) "
-			 "and hairpin watch keep it current", addr);
+			 "and hairpin run (hairpin.service) keep it current", addr);
 }
 
 /* What says the public address now: PublicAddressFrom, and the gateway over NAT-PMP. */

@@ -25,6 +25,7 @@
 #include "log.h"
 #include "pins.h"
 #include "probe.h"
+#include "run_state.h"
 
 /* Programs of an earlier hairpin on CONFIG's Devices, without identity: this instance's. */
 static void adopt_anonymous(const char *path, struct hp_scan *scan)
@@ -99,6 +100,18 @@ static const struct hp_operand down_operands[] = {
 	{},
 };
 
+/* A daemon that keeps the instance brings it back at the next network event: say so. */
+static void warn_daemon(const char *pin_dir)
+{
+	struct run_state daemon;
+	int stale;
+
+	if (!run_state_read(pin_dir, &daemon, &stale))
+		pr_warn("down: `hairpin run' (pid %d) keeps this instance and brings it back when the "
+			"network changes; stop it first (systemctl stop hairpin, which takes it down)",
+			daemon.pid);
+}
+
 static int down_main(const void *args, const struct hp_options *opts)
 {
 	const char *path = ((const struct down_args *)args)->config;
@@ -110,6 +123,7 @@ static int down_main(const void *args, const struct hp_options *opts)
 
 	if (probe_permissions())
 		return HP_EXIT_SYSTEM;
+	warn_daemon(opts->pin_dir);
 	lock = pins_lock(opts->pin_dir);
 	if (lock < 0)
 		return HP_EXIT_SYSTEM;

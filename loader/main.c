@@ -21,6 +21,7 @@ static const struct hp_command *const commands[] = {
 	&status_command,
 	&set_public_ip_command,
 	&check_command,
+	&run_command,
 	&watch_command,
 	&end_flows_command,
 	&monitor_command,
@@ -34,8 +35,9 @@ static const struct hp_command *const commands[] = {
 static const struct hp_option global_options[] = {
 	HP_OPT_STRING("pin-dir", 0, "DIR", struct hp_options, pin_dir,
 		      "where the maps are pinned (default " HP_DEFAULT_PIN_DIR ")"),
-	HP_OPT_FLAG("verbose", 'v', struct hp_options, verbose,
-		    "say more, with libbpf's own messages"),
+	HP_OPT_COUNT("verbose", 'v', struct hp_options, verbose,
+		     "say more; -vv adds libbpf's debug messages (the verifier's logs)"),
+	HP_OPT_FLAG("quiet", 'q', struct hp_options, quiet, "say only warnings and errors"),
 	HP_OPT_FLAG("json", 'j', struct hp_options, json, "JSON output (status)"),
 	HP_OPT_FLAG("pretty", 'p', struct hp_options, pretty, "indented JSON output; implies -j"),
 	{ .name = "version", .help = "print the version", .alone = true,
@@ -195,7 +197,12 @@ int main(int argc, char **argv)
 	case HP_PARSE_OK:
 		break;
 	}
-	log_set_verbose(opts.verbose);
+	if (opts.quiet && opts.verbose) {
+		pr_warn("-q and -v exclude each other");
+		return HP_EXIT_USAGE;
+	}
+	log_detect_journal();
+	log_set_level(opts.quiet ? LOG_LEVEL_QUIET : opts.verbose);
 	opts.json |= opts.pretty;
 	if (opts.version)
 		return version_main(NULL, &opts);

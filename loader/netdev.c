@@ -5,6 +5,7 @@
 #include <net/if_arp.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -13,6 +14,7 @@
 #include <linux/sockios.h>
 
 #include "netdev.h"
+#include "rtnl.h"
 
 int netdev_ifindex(const char *name, int *ifindex)
 {
@@ -132,4 +134,57 @@ int netdev_is_local_ipv4(__be32 addr, bool *local)
 
 	*local = !err;
 	return err == -EADDRNOTAVAIL ? 0 : err;
+}
+
+int netdev_bridge_ports(const char *name, bool *is_bridge, struct netdev_port *ports, int max,
+			int *n)
+{
+	struct rtnl_link *links = NULL;
+	int n_links = 0, bridge = 0, err;
+	struct rtnl nl;
+
+	*is_bridge = false;
+	*n = 0;
+	err = rtnl_open(&nl);
+	if (err)
+		return err;
+	err = rtnl_list_links(&nl, &links, &n_links);
+	rtnl_close(&nl);
+	if (err)
+		return err;
+	for (int i = 0; i < n_links && !bridge; i++)
+		if (!strcmp(links[i].name, name)) {
+			bridge = links[i].ifindex;
+			*is_bridge = links[i].bridge;
+		}
+	err = bridge ? 0 : -ENODEV;
+	for (int i = 0; i < n_links && *is_bridge && *n < max; i++)
+		if (links[i].master == bridge) {
+			snprintf(ports[*n].name, sizeof(ports[*n].name), "%s", links[i].name);
+			ports[(*n)++].ifindex = links[i].ifindex;
+		}
+	free(links);
+	return err;
+}
+
+int netdev_bridge_of(int ifindex, char bridge[IF_NAMESIZE])
+{
+	struct rtnl_link *links = NULL;
+	int n_links = 0, master = 0, err;
+	struct rtnl nl;
+
+	bridge[0] = '\0';
+	err = rtnl_open(&nl);
+	if (err)
+		return err;
+	err = rtnl_list_links(&nl, &links, &n_links);
+	rtnl_close(&nl);
+	for (int i = 0; i < n_links && !master; i++)
+		if (links[i].ifindex == ifindex)
+			master = links[i].master;
+	for (int i = 0; i < n_links && master; i++)
+		if (links[i].ifindex == master && links[i].bridge)
+			snprintf(bridge, IF_NAMESIZE, "%s", links[i].name);
+	free(links);
+	return err;
 }

@@ -19,6 +19,12 @@ int hp_parse_flag(const char *cmd, const struct hp_option *opt, const char *text
 	return 0;
 }
 
+int hp_parse_count(const char *cmd, const struct hp_option *opt, const char *text, void *field)
+{
+	(*(int *)field)++;
+	return 0;
+}
+
 int hp_parse_string(const char *cmd, const struct hp_option *opt, const char *text, void *field)
 {
 	*(const char **)field = text;

@@ -43,6 +43,8 @@ struct hp_operand {
 };
 
 int hp_parse_flag(const char *cmd, const struct hp_option *opt, const char *text, void *field);
+/* Counts how often the option is given (-vv: 2), in an int. */
+int hp_parse_count(const char *cmd, const struct hp_option *opt, const char *text, void *field);
 int hp_parse_string(const char *cmd, const struct hp_option *opt, const char *text, void *field);
 int hp_parse_positive(const char *cmd, const struct hp_option *opt, const char *text,
 		      void *field);
@@ -61,6 +63,10 @@ int hp_parse_positive(const char *cmd, const struct hp_option *opt, const char *
 #define HP_OPT_FLAG(_name, _short, _type, _field, _help)                                   \
 	{ .name = _name, .short_name = _short, .help = _help,                               \
 	  .offset = HP_FIELD(_type, _field, bool), .parse = hp_parse_flag }
+/* --NAME (-SHORT), which may be given again: counts into an int. */
+#define HP_OPT_COUNT(_name, _short, _type, _field, _help)                                  \
+	{ .name = _name, .short_name = _short, .help = _help,                               \
+	  .offset = HP_FIELD(_type, _field, int), .parse = hp_parse_count }
 /* --NAME METAVAR: keeps the text, a const char *. */
 #define HP_OPT_STRING(_name, _short, _metavar, _type, _field, _help)                       \
 	{ .name = _name, .short_name = _short, .metavar = _metavar, .help = _help,          \

@@ -193,10 +193,11 @@ int pins_prepare_links(const char *dir)
 }
 
 /*
- * The lock file's name: the canonical pin dir as systemd escapes a path ("/sys/fs/bpf/hairpin"
- * becomes "sys-fs-bpf-hairpin"), readable in `ls /run/hairpin`.
+ * The name of a file of the instance in HP_LOCK_DIR (its lock, the daemon's state): the canonical
+ * pin dir as systemd escapes a path ("/sys/fs/bpf/hairpin" becomes "sys-fs-bpf-hairpin"), and
+ * @suffix, readable in `ls /run/hairpin`.
  */
-static int lock_name(const char *canonical, char *buf, size_t len)
+static int run_name(const char *canonical, const char *suffix, char *buf, size_t len)
 {
 	size_t at = 0;
 
@@ -216,29 +217,41 @@ static int lock_name(const char *canonical, char *buf, size_t len)
 		at += n;
 	}
 	if (!at)
-		return snprintf(buf, len, "-.lock") >= (int)len ? -ENAMETOOLONG : 0;
-	return snprintf(buf + at, len - at, ".lock") >= (int)(len - at) ? -ENAMETOOLONG : 0;
+		return snprintf(buf, len, "-.%s", suffix) >= (int)len ? -ENAMETOOLONG : 0;
+	return snprintf(buf + at, len - at, ".%s", suffix) >= (int)(len - at) ? -ENAMETOOLONG : 0;
 }
 
-int pins_lock(const char *dir)
+int pins_run_path(const char *dir, const char *suffix, char *path, size_t len)
 {
-	char canonical[PATH_MAX], name[NAME_MAX + 1], path[PATH_MAX];
-	int fd, err;
+	char canonical[PATH_MAX], name[NAME_MAX + 1];
+	int err;
 
 	err = pins_canonical_dir(dir, canonical, sizeof(canonical));
 	if (!err)
-		err = lock_name(canonical, name, sizeof(name));
+		err = run_name(canonical, suffix, name, sizeof(name));
 	if (err) {
-		pr_warn("couldn't name the lock of pin dir %s: %s", dir, strerror(-err));
+		pr_warn("couldn't name the %s file of pin dir %s: %s", suffix, dir, strerror(-err));
 		return err;
 	}
 	if (mkdir(HP_LOCK_DIR, 0700) && errno != EEXIST) {
 		err = -errno;
-		pr_warn("couldn't create %s for the lock of pin dir %s: %s", HP_LOCK_DIR, dir,
-			probe_strerror(err));
+		pr_warn("couldn't create %s for the %s file of pin dir %s: %s", HP_LOCK_DIR, suffix,
+			dir, probe_strerror(err));
 		return err;
 	}
-	snprintf(path, sizeof(path), HP_LOCK_DIR "/%s", name);
+	if (snprintf(path, len, HP_LOCK_DIR "/%s", name) >= (int)len)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+int pins_lock(const char *dir)
+{
+	char path[PATH_MAX];
+	int fd, err;
+
+	err = pins_run_path(dir, "lock", path, sizeof(path));
+	if (err)
+		return err;
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0) {
 		err = -errno;

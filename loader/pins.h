@@ -70,6 +70,13 @@ int pins_prepare(const char *dir, bool *created);
 int pins_lock(const char *dir);
 
 /*
+ * pins_run_path() - HP_LOCK_DIR/NAME.@suffix, NAME the canonical pin dir as systemd escapes a
+ * path ("sys-fs-bpf-hairpin.lock"), into @path; HP_LOCK_DIR is made if it is not there.
+ * Return: 0, or -errno after printing why.
+ */
+int pins_run_path(const char *dir, const char *suffix, char *path, size_t len);
+
+/*
  * pins_check() - whether everything in @dir is hairpin's: the pins of enum hp_pin, each a BPF
  * map named hp_*, and links/ with tcx links in it. Anything else is named and refused.
  * Return: 0 (also when @dir does not exist), -EEXIST when something is not hairpin's, or

@@ -11,37 +11,104 @@
 #include "plan.h"
 #include "route.h"
 
-static int plan_devices(const struct hp_config_file *conf, struct hp_plan *plan)
+/* The worse of two statuses: a missing device outranks a bad value. */
+static int worse(int a, int b)
 {
+	return a == HP_EXIT_SYSTEM || b == HP_EXIT_SYSTEM ? HP_EXIT_SYSTEM
+							   : (a ? a : b);
+}
+
+/* The Ethernet device @name, a Device or a port of the bridge @bridge ("" for a Device). */
+static int plan_add_device(const struct hp_config_file *conf, struct hp_plan *plan,
+			   const char *name, int ifindex, const char *bridge)
+{
+	char quote[HP_CONFIG_QUOTE_SIZE];
+	struct hp_plan_device *dev;
+	bool ethernet;
+	int err;
+
+	config_quote(name, quote);
+	for (int i = 0; i < plan->n_devices; i++)
+		if (plan->devices[i].ifindex == ifindex)
+			return HP_EXIT_OK;	/* a port named, and its bridge too */
+	if (plan->n_devices == HP_MAX_DEVICES) {
+		pr_warn("%s:%d: more than %d devices to attach to, with the bridges' ports: `%s'",
+			conf->path, conf->device_line, HP_MAX_DEVICES, quote);
+		return HP_EXIT_USAGE;
+	}
+	err = netdev_is_ethernet(name, &ethernet);
+	if (err) {
+		pr_warn("%s:%d: couldn't query device `%s': %s", conf->path, conf->device_line,
+			quote, strerror(-err));
+		return HP_EXIT_SYSTEM;
+	}
+	if (!ethernet) {
+		/* The programs parse Ethernet frames; wg0, ppp0 and tun carry bare IP. */
+		pr_warn("%s:%d: %s is not an Ethernet device: `%s'", conf->path, conf->device_line,
+			bridge[0] ? "a port of the bridge" : "Device", quote);
+		return HP_EXIT_USAGE;
+	}
+	dev = &plan->devices[plan->n_devices++];
+	snprintf(dev->name, sizeof(dev->name), "%s", name);
+	snprintf(dev->bridge, sizeof(dev->bridge), "%s", bridge);
+	dev->ifindex = ifindex;
+	return HP_EXIT_OK;
+}
+
+/*
+ * A bridge as Device is attached on its ports: with br_netfilter (bridge-nf-call-iptables),
+ * conntrack sees a frame in the bridge's PREROUTING, on the port, before tc ingress on the
+ * bridge device, and would track the flow to the public address that hairpin then rewrites
+ * into another (INVALID to a stateful firewall). On the ports hairpin comes first.
+ */
+static int plan_devices(const struct hp_config_file *conf, struct hp_plan *plan,
+			bool skip_missing)
+{
+	struct netdev_port ports[HP_MAX_DEVICES];
 	int status = HP_EXIT_OK;
 
 	for (int i = 0; i < conf->n_devices; i++) {
 		const char *name = conf->devices[i];
-		struct hp_plan_device *dev = &plan->devices[plan->n_devices++];
 		char quote[HP_CONFIG_QUOTE_SIZE];
-		bool ethernet;
-		int err;
+		int err, ifindex, n_ports;
+		bool bridge;
 
-		snprintf(dev->name, sizeof(dev->name), "%s", name);
 		config_quote(name, quote);
-		err = netdev_ifindex(name, &dev->ifindex);
-		if (err) {
+		err = netdev_ifindex(name, &ifindex);
+		if (!err)
+			err = netdev_bridge_ports(name, &bridge, ports, HP_MAX_DEVICES, &n_ports);
+		if (err == -ENODEV && skip_missing) {
+			snprintf(plan->missing[plan->n_missing++], IF_NAMESIZE, "%s", name);
+			continue;
+		}
+		if (err == -ENODEV) {
 			pr_warn("%s:%d: no such device: `%s'", conf->path, conf->device_line, quote);
 			status = HP_EXIT_SYSTEM;
 			continue;
 		}
-		err = netdev_is_ethernet(name, &ethernet);
 		if (err) {
 			pr_warn("%s:%d: couldn't query device `%s': %s", conf->path,
 				conf->device_line, quote, strerror(-err));
 			status = HP_EXIT_SYSTEM;
-		} else if (!ethernet) {
-			/* The programs parse Ethernet frames; wg0, ppp0 and tun carry bare IP. */
-			pr_warn("%s:%d: Device is not an Ethernet device: `%s'", conf->path,
-				conf->device_line, quote);
-			if (status == HP_EXIT_OK)
-				status = HP_EXIT_USAGE;
+			continue;
 		}
+		if (!bridge) {
+			status = worse(status, plan_add_device(conf, plan, name, ifindex, ""));
+			continue;
+		}
+		if (!n_ports && skip_missing) {
+			snprintf(plan->portless[plan->n_portless++], IF_NAMESIZE, "%s", name);
+			continue;
+		}
+		if (!n_ports) {
+			pr_warn("%s:%d: Device is a bridge without ports, nothing to attach to: `%s'",
+				conf->path, conf->device_line, quote);
+			status = HP_EXIT_SYSTEM;
+			continue;
+		}
+		for (int p = 0; p < n_ports; p++)
+			status = worse(status, plan_add_device(conf, plan, ports[p].name,
+							       ports[p].ifindex, name));
 	}
 	return status;
 }
@@ -255,19 +322,8 @@ static int plan_public_addr(const struct hp_config_file *conf)
 	return HP_EXIT_USAGE;
 }
 
-/* The worse of two statuses: a missing device outranks a bad value. */
-static int worse(int a, int b)
-{
-	return a == HP_EXIT_SYSTEM || b == HP_EXIT_SYSTEM ? HP_EXIT_SYSTEM
-							   : (a ? a : b);
-}
 
-/*
- * Check @conf against this host and resolve it into @plan. Prints every problem it finds
- * ("hairpin: FILE:LINE: ...") and returns HP_EXIT_OK, HP_EXIT_USAGE for a configuration that
- * cannot work anywhere, or HP_EXIT_SYSTEM when this host lacks something (a Device).
- */
-static int plan_make(const struct hp_config_file *conf, struct hp_plan *plan)
+int plan_make(const struct hp_config_file *conf, struct hp_plan *plan, bool skip_missing)
 {
 	int status;
 
@@ -281,7 +337,7 @@ static int plan_make(const struct hp_config_file *conf, struct hp_plan *plan)
 	plan->new_flow_burst = conf->new_flow_burst;
 	memcpy(plan->sources, conf->sources, sizeof(conf->sources[0]) * conf->n_sources);
 
-	status = plan_devices(conf, plan);
+	status = plan_devices(conf, plan, skip_missing);
 	if (status == HP_EXIT_SYSTEM)
 		return status;	/* without the devices, addresses can't be resolved */
 	status = worse(status, plan_public_addr(conf));
@@ -304,7 +360,7 @@ int plan_load(const char *path, struct hp_plan *plan)
 		pr_warn("%s", conf->error);
 		status = HP_EXIT_USAGE;
 	} else {
-		status = plan_make(conf, plan);
+		status = plan_make(conf, plan, false);
 	}
 	free(conf);
 	return status;

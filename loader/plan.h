@@ -15,6 +15,7 @@
 struct hp_plan_device {
 	char name[IF_NAMESIZE];
 	int ifindex;
+	char bridge[IF_NAMESIZE];	/* the Device, a bridge, that this is a port of; "" */
 };
 
 /* How a forward's target is reached (plan_forward_route() says it in words). */
@@ -41,6 +42,12 @@ struct hp_plan_forward {
 struct hp_plan {
 	struct hp_plan_device devices[HP_MAX_DEVICES];
 	int n_devices;
+	/* plan_make(.., true): the Devices that do not exist (yet), left out of devices[] */
+	char missing[HP_MAX_DEVICES][IF_NAMESIZE];
+	int n_missing;
+	/* plan_make(.., true): the Devices that are bridges without a port (yet) */
+	char portless[HP_MAX_DEVICES][IF_NAMESIZE];
+	int n_portless;
 	enum hp_config_mode mode;
 	bool has_public_addr;
 	__be32 public_addr;
@@ -70,6 +77,15 @@ const char *plan_public_addr_problem(__be32 addr, char devices[][IF_NAMESIZE], i
 
 /* "this host", "routed via wan0 (through 198.51.100.1), the client's address kept", ... */
 const char *plan_forward_route(const struct hp_plan_forward *pf, char *buf, size_t len);
+
+/*
+ * plan_make() - check @conf against this host and resolve it into @plan. Prints every problem
+ * it finds ("hairpin: FILE:LINE: ...") and returns HP_EXIT_OK, HP_EXIT_USAGE for a
+ * configuration that cannot work anywhere, or HP_EXIT_SYSTEM when this host lacks something (a
+ * Device). @skip_missing (the daemon, which waits for them): a Device that does not exist is
+ * no problem but a name in plan->missing; the plan covers the others, maybe none.
+ */
+int plan_make(const struct hp_config_file *conf, struct hp_plan *plan, bool skip_missing);
 
 /* Parse and plan CONFIG in one go, as up and check do. */
 int plan_load(const char *path, struct hp_plan *plan);

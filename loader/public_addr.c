@@ -28,8 +28,12 @@ static int running_devices(const char *pin_dir, char names[][IF_NAMESIZE], int *
 	close(fd);
 	if (err)
 		return err;
-	for (int i = 0; i < count && i < HP_MAX_DEVICES; i++)
-		snprintf(names[(*n)++], IF_NAMESIZE, "%s", recs[i].name);
+	for (int i = 0; i < count && *n < HP_MAX_DEVICES; i++) {
+		/* A bridge's port: the LAN is the bridge's (its address, its subnet). */
+		if (netdev_bridge_of(recs[i].ifindex, names[*n]) || !names[*n][0])
+			snprintf(names[*n], IF_NAMESIZE, "%s", recs[i].name);
+		(*n)++;
+	}
 	free(recs);
 	return 0;
 }

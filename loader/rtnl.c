@@ -190,7 +190,8 @@ const char *rtnl_str(const struct rtattr *rta, char *buf, size_t len)
 static int on_link(const struct nlmsghdr *msg, void *arg)
 {
 	const struct ifinfomsg *ifi = NLMSG_DATA(msg);
-	const struct rtattr *tb[IFLA_MAX + 1], *xdp[IFLA_XDP_MAX + 1];
+	const struct rtattr *tb[IFLA_MAX + 1], *xdp[IFLA_XDP_MAX + 1], *info[IFLA_INFO_MAX + 1];
+	char kind[16];
 	struct rtnl_link *link;
 
 	if (msg->nlmsg_type != RTM_NEWLINK || msg->nlmsg_len < NLMSG_LENGTH(sizeof(*ifi)))
@@ -201,6 +202,11 @@ static int on_link(const struct nlmsghdr *msg, void *arg)
 	link->ifindex = ifi->ifi_index;
 	rtnl_parse(tb, IFLA_MAX, IFLA_RTA(ifi), IFLA_PAYLOAD(msg));
 	rtnl_str(tb[IFLA_IFNAME], link->name, sizeof(link->name));
+	link->master = (int)rtnl_u32(tb[IFLA_MASTER]);
+	if (tb[IFLA_LINKINFO]) {
+		rtnl_parse_nested(info, IFLA_INFO_MAX, tb[IFLA_LINKINFO]);
+		link->bridge = !strcmp(rtnl_str(info[IFLA_INFO_KIND], kind, sizeof(kind)), "bridge");
+	}
 	if (tb[IFLA_XDP]) {
 		/* Each mode's own attribute is there whenever a program is, one mode or several. */
 		rtnl_parse_nested(xdp, IFLA_XDP_MAX, tb[IFLA_XDP]);

@@ -9,6 +9,7 @@
 #define HP_RTNL_H
 
 #include <net/if.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
@@ -78,6 +79,8 @@ struct rtnl_link {
 	__u32 xdp_drv_prog_id;	/* native */
 	__u32 xdp_skb_prog_id;	/* generic */
 	__u32 xdp_hw_prog_id;	/* offloaded */
+	int master;		/* the ifindex of the bridge (or bond) it is a port of; 0: none */
+	bool bridge;		/* it is a bridge (IFLA_INFO_KIND "bridge") */
 };
 
 /* Every device of this network namespace, into a malloc()ed array. 0 or -errno. */

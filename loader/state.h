@@ -15,6 +15,7 @@
 #include "hairpin.h"
 #include "health.h"
 #include "pins.h"
+#include "run_state.h"
 
 /* How a forward's target is reached, as `check` says it for a configuration. */
 struct forward_reach {
@@ -40,6 +41,11 @@ struct hp_state {
 	__u64 reasons[HP_REASONS];	/* summed over CPUs */
 	struct hp_scan scan;		/* what the kernel has attached */
 	struct hp_device_health *health;	/* one per record */
+	/* The daemon's own word (run_state.h), read by its reader, not by state_read():
+	 * daemon_err -ENOENT when none runs. */
+	struct run_state daemon;
+	int daemon_err;
+	int daemon_stale_pid;		/* a daemon that was and is gone, or 0 */
 };
 
 /* As doc/translation.md ("Counted") and the JSON name them, by enum hp_reason. */

@@ -81,18 +81,35 @@ static void print_hook_text(const char *dir, const struct hp_hook_health *h)
  *   lan0            attached (mode xdp): ingress native XDP (program 42), egress tcx (program 43)
  *   lan1 (now lan9) missing (mode tc): ingress tcx missing, egress tcx missing
  */
+/*
+ * The bridge the device of @h is a port of now, or NULL. A bridge as Device is attached on its
+ * ports (plan.c says why).
+ */
+static const char *bridge_of(const struct hp_state *st, const struct hp_device_health *h)
+{
+	const struct hp_netdev *master = h->now && h->now->master ?
+		attached_netdev(&st->scan, h->now->master) : NULL;
+
+	return master ? master->name : NULL;
+}
+
 static void print_devices_text(const struct hp_state *st)
 {
-	char label[2 * IF_NAMESIZE + 16], where[48];
+	char label[3 * IF_NAMESIZE + 32], where[48];
 
 	printf("devices:\n");
 	for (int i = 0; i < st->n_devices; i++) {
 		const struct hp_device_health *h = &st->health[i];
 
+		const char *bridge = bridge_of(st, h);
+		int n;
+
 		if (h->renamed)
-			snprintf(label, sizeof(label), "%s (now %s)", h->record->name, h->now->name);
+			n = snprintf(label, sizeof(label), "%s (now %s)", h->record->name, h->now->name);
 		else
-			snprintf(label, sizeof(label), "%s", h->record->name);
+			n = snprintf(label, sizeof(label), "%s", h->record->name);
+		if (bridge)
+			snprintf(label + n, sizeof(label) - n, " (port of %s)", bridge);
 		printf("  %-15s %s (mode %s): ", label, health_device_state_name(h->state),
 		       hp_mode_name(h->record->mode));
 		if (h->state == HP_DEVICE_GONE) {
@@ -123,6 +140,20 @@ static void print_devices_text(const struct hp_state *st)
 	}
 }
 
+/* What the daemon says it waits for; nothing when none ran. */
+static void print_daemon_text(const struct hp_state *st)
+{
+	if (st->daemon_err == -ENOENT && st->daemon_stale_pid)
+		printf("daemon: not running (pid %d ended without a word: killed?); what is attached "
+		       "stays as it left it\n", st->daemon_stale_pid);
+	if (st->daemon_err)
+		return;
+	printf("daemon: hairpin run, pid %d, %s; %s\n", st->daemon.pid, st->daemon.config,
+	       st->daemon.ready ? "ready" : "starting");
+	for (int i = 0; i < st->daemon.n_waiting; i++)
+		printf("  waiting for: %s\n", st->daemon.waiting[i]);
+}
+
 static double idle_seconds(const struct hp_state *st, const struct hp_flow_view *flow)
 {
 	return st->config.hz ? (double)flow->idle_jiffies / st->config.hz : 0;
@@ -132,6 +163,7 @@ static void print_text(const struct hp_state *st)
 {
 	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN], c[INET_ADDRSTRLEN];
 
+	print_daemon_text(st);
 	print_devices_text(st);
 	printf("public address: %s\n",
 	       st->config.public_addr ? fmt_ip4(st->config.public_addr, a) : "none (nothing is rewritten)");
@@ -261,6 +293,11 @@ static void print_devices_json(const struct hp_state *st)
 			json_string(h->now->name);
 		else
 			printf("null");
+		printf(",\"bridge\":");
+		if (bridge_of(st, h))
+			json_string(bridge_of(st, h));
+		else
+			printf("null");
 		printf(",\"ingress\":");
 		print_hook_json(&h->ingress);
 		printf(",\"egress\":");
@@ -293,12 +330,31 @@ static void print_devices_json(const struct hp_state *st)
 	printf("]");
 }
 
+/* "daemon": null, or {pid, config, ready, waiting: [text, ...]}. */
+static void print_daemon_json(const struct hp_state *st)
+{
+	printf(",\"daemon\":");
+	if (st->daemon_err) {
+		printf("null");
+		return;
+	}
+	printf("{\"pid\":%d,\"config\":", st->daemon.pid);
+	json_string(st->daemon.config);
+	printf(",\"ready\":%s,\"waiting\":[", st->daemon.ready ? "true" : "false");
+	for (int i = 0; i < st->daemon.n_waiting; i++) {
+		printf("%s", i ? "," : "");
+		json_string(st->daemon.waiting[i]);
+	}
+	printf("]}");
+}
+
 /*
  * The schema (documented in README.md and hairpin(8)): one object with "pin_dir", "devices"
- * [{name, ifindex, mode, attached, state, renamed_to, ingress, egress, leftovers}], where
+ * [{name, ifindex, mode, attached, state, renamed_to, bridge, ingress, egress, leftovers}], where
  * attached is true only when both hooks carry this instance's programs, state is "attached",
  * "partial", "missing", "replaced" or "gone", renamed_to the device's name now if it is not
- * the recorded one (else null), ingress and egress {hook: "xdp"|"tcx"|"tc", state: "attached"|
+ * the recorded one (else null), bridge the bridge it is a port of (a bridge as Device is attached
+ * on its ports; else null), ingress and egress {hook: "xdp"|"tcx"|"tc", state: "attached"|
  * "missing"|"replaced", prog_id (null unless attached), replaced_by (null, or {prog_id, name,
  * owner: "foreign"|"hairpin", pin_dir})}, leftovers [{hook, direction, prog_id}] this
  * instance's programs on the device where its record does not put them; "unrecorded"
@@ -310,7 +366,10 @@ static void print_devices_json(const struct hp_state *st)
  * public_address, public_port, target, target_port, state, roaming, reflected_as (null, or
  * {address, port}: this host's, which the target sees as the client), idle_seconds}],
  * "flows_ended" (ended flows the map still holds), "not_handled" {reason: packets} (doc/
- * translation.md, "Counted"), "version" (this hairpin's). Fields are only ever added.
+ * translation.md, "Counted"), "version" (this hairpin's), "daemon" (null when no `hairpin run`
+ * keeps the instance, else {pid, config, ready, waiting: ["Device lan0 (no such device)",
+ * ...]}). Without an instance, while a daemon waits to make one: {version, pin_dir, daemon}.
+ * Fields are only ever added.
  */
 static void print_json(const struct hp_state *st, const char *pin_dir)
 {
@@ -318,6 +377,7 @@ static void print_json(const struct hp_state *st, const char *pin_dir)
 
 	printf("{\"version\":\"%s\",\"pin_dir\":", HAIRPIN_VERSION);
 	json_string(pin_dir);
+	print_daemon_json(st);
 	print_devices_json(st);
 	if (st->config.public_addr)
 		printf(",\"public_address\":\"%s\"", fmt_ip4(st->config.public_addr, a));
@@ -571,6 +631,7 @@ static int status_main(const void *args, const struct hp_options *opts)
 	/* What is attached is read from the kernel, which takes the privileges up takes. */
 	if (probe_permissions())
 		return HP_EXIT_SYSTEM;
+	st.daemon_err = run_state_read(opts->pin_dir, &st.daemon, &st.daemon_stale_pid);
 	err = pins_open_all(opts->pin_dir, fds);
 	if (err) {
 		int fd;
@@ -585,6 +646,19 @@ static int status_main(const void *args, const struct hp_options *opts)
 		fd = pins_open(opts->pin_dir, HP_PIN_CONFIG);
 		if (fd >= 0)
 			close(fd);
+		/* A daemon that waits to bring the instance up says what for. */
+		if (!st.daemon_err && json && !a->prometheus) {
+			struct json_pretty pretty;
+
+			json_pretty_begin(&pretty, opts->pretty);
+			printf("{\"version\":\"%s\",\"pin_dir\":", HAIRPIN_VERSION);
+			json_string(opts->pin_dir);
+			print_daemon_json(&st);
+			printf("}\n");
+			json_pretty_end(&pretty);
+		} else if (!a->prometheus) {
+			print_daemon_text(&st);
+		}
 		return no_instance(opts->pin_dir, fd >= 0);
 	}
 	err = state_read(&st, fds, opts->pin_dir);

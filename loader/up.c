@@ -42,10 +42,11 @@
 #include "pins.h"
 #include "plan.h"
 #include "probe.h"
+#include "up.h"
 
 struct up {
 	const char *pin_dir;
-	struct hp_plan *plan;
+	const struct hp_plan *plan;
 	struct hairpin *skel;
 	struct bpf_map *maps[HP_PIN_COUNT];
 	bool was_pinned[HP_PIN_COUNT];	/* reused from a running instance */
@@ -432,8 +433,8 @@ static int up_run(struct up *up)
 		return HP_EXIT_SYSTEM;
 	err = hairpin__load(up->skel);
 	if (err) {
-		pr_warn("couldn't load the BPF programs: %s%s", probe_strerror(err),
-			log_verbose() ? "" : " (run with -v to see the verifier's log)");
+		/* libbpf has printed the verifier's log, as a warning. */
+		pr_warn("couldn't load the BPF programs: %s", probe_strerror(err));
 		return HP_EXIT_SYSTEM;
 	}
 	if (up->was_pinned[HP_PIN_DEVICES] &&
@@ -476,33 +477,27 @@ static const struct hp_operand up_operands[] = {
 	{},
 };
 
-static int up_main(const void *args, const struct hp_options *opts)
+int up_apply(const char *pin_dir, const struct hp_plan *plan)
 {
-	const char *path = ((const struct up_args *)args)->config;
 	bool created_dir = false;
 	int status, lock;
 	struct up *up;
 
-	/* Large (a plan, a transaction per Device): not on the stack. */
+	/* Large (a transaction per Device): not on the stack. */
 	up = calloc(1, sizeof(*up));
-	if (up)
-		up->plan = calloc(1, sizeof(*up->plan));
-	if (!up || !up->plan) {
-		free(up);
+	if (!up) {
+		pr_warn("out of memory");
 		return HP_EXIT_SYSTEM;
 	}
-	up->pin_dir = opts->pin_dir;
-	status = plan_load(path, up->plan);
-	if (status)
-		goto out_plan;
-
+	up->pin_dir = pin_dir;
+	up->plan = plan;
 	status = HP_EXIT_SYSTEM;
 	/* Permissions, then a kernel that lacks a feature, named before anything changes. */
 	if (probe_kernel())
-		goto out_plan;
+		goto out;
 	lock = pins_lock(up->pin_dir);
 	if (lock < 0)
-		goto out_plan;
+		goto out;
 	if (pins_prepare(up->pin_dir, &created_dir))
 		goto out_lock;
 	if (created_dir)
@@ -522,9 +517,25 @@ out_lock:
 	attached_free(&up->scan);
 	free(up->old_records);
 	hairpin__destroy(up->skel);
-out_plan:
-	free(up->plan);
+out:
 	free(up);
+	return status;
+}
+
+static int up_main(const void *args, const struct hp_options *opts)
+{
+	const char *path = ((const struct up_args *)args)->config;
+	struct hp_plan *plan = calloc(1, sizeof(*plan));
+	int status;
+
+	if (!plan) {
+		pr_warn("out of memory");
+		return HP_EXIT_SYSTEM;
+	}
+	status = plan_load(path, plan);
+	if (!status)
+		status = up_apply(opts->pin_dir, plan);
+	free(plan);
 	return status;
 }
 

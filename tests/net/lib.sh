@@ -740,6 +740,14 @@ wait_for() {
 	done
 }
 
+# status_is [JQ OPTIONS] JQ: status --json prints an object, and the jq condition JQ holds of it
+# (jq 1.6's -e exits 0 on no input at all: an empty output must not pass).
+status_is() {
+	local json
+	json=$(hairpin status --json 2>/dev/null)
+	[ -n "$json" ] && jq -e "$@" >/dev/null <<<"$json"
+}
+
 # not_handled REASON: status --json's count of packets not handled as usual for REASON
 # (flow_refused, old_address, direct_clash, ...: doc/translation.md, "Counted").
 not_handled() {

@@ -8,10 +8,15 @@
 #   make uninstall takes all of it away again.
 #   A reboot, modelled: the seed's network with hairpin up is torn down whole (as a reboot
 #   loses every program, map and pin) but for the configuration, built again, and the boot
-#   unit's own ExecStart line is run: the phone's tunnel works again. Then its ExecStop.
+#   unit's own ExecStart line (the daemon, `hairpin run`) is started, as systemd starts it
+#   (NOTIFY_SOCKET, JOURNAL_STREAM): it says READY=1, and the phone's tunnel works again. After
+#   a second reboot the LAN gets its address only after the daemon started, as a late DHCP
+#   lease does: the tunnel works once it comes. Then SIGTERM, as systemctl stop sends, and the
+#   unit's ExecStopPost.
 # The unit's commands run with the test's pin dir and configuration path substituted: inside
 # `ip netns exec`, /sys/fs/bpf is a fresh mount per command.
 
+# shellcheck disable=SC2016,SC2317 # check runs functions and sh -c strings given as arguments
 # shellcheck source=tests/net/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -80,14 +85,54 @@ done
 
 unit=$prefix/lib/systemd/system/hairpin.service
 conf=$TEST_DIR/etc/hairpin/hairpin.conf
-# unit_command KEY: the unit's KEY= command line, run as boot would, in the Pi's namespace.
-unit_command() {
+# unit_line KEY: the unit's KEY= command line, with the test's program, pin dir and CONFIG.
+unit_line() {
 	local line
 	line=$(sed -n "s/^$1=//p" "$unit")
 	line=${line//"$prefix/sbin/hairpin"/"$HAIRPIN --pin-dir $PIN_DIR"}
-	line=${line//\/etc\/hairpin\/hairpin.conf/$conf}
+	echo "${line//\/etc\/hairpin\/hairpin.conf/$conf}"
+}
+
+DAEMON_PID=
+DAEMON_LOG=$TEST_DIR/log/daemon.log
+NOTIFY=$TEST_DIR/notify
+# daemon_start: the unit's ExecStart in the Pi's namespace, as systemd starts it: stderr is
+# "the journal" (JOURNAL_STREAM names it), and NOTIFY_SOCKET a datagram socket read into
+# $NOTIFY. Not in a subshell (check's): only this shell keeps and can stop what it starts.
+daemon_start() {
+	local line
+	line=$(unit_line ExecStart)
+	rm -f "$NOTIFY" "$NOTIFY.sock"
+	spawn pi notify socat -u UNIX-RECV:"$NOTIFY.sock" OPEN:"$NOTIFY",creat,append
+	wait_for 5 test -S "$NOTIFY.sock" || return 1
 	# shellcheck disable=SC2086 # the unit's command line is split as systemd splits it
-	ip netns exec "$NS_PI" $line
+	ip netns exec "$NS_PI" sh -c 'export JOURNAL_STREAM=$(stat -L -c %d:%i /proc/self/fd/2) &&
+		exec "$@"' sh env NOTIFY_SOCKET="$NOTIFY.sock" $line </dev/null >>"$DAEMON_LOG" 2>&1 &
+	DAEMON_PID=$!
+	LIB_PIDS+=("$DAEMON_PID")
+}
+
+# daemon_stop NAME: SIGTERM as systemctl stop sends it (the daemon exits 0), then the unit's
+# ExecStopPost, with what systemd tells it of the stop; checks both. Not in a subshell: only
+# this shell can wait for the daemon.
+daemon_stop() {
+	local rc
+	kill -TERM "$DAEMON_PID"
+	wait "$DAEMON_PID"
+	rc=$?
+	check "$1: SIGTERM" "the daemon exited $rc" test "$rc" -eq 0
+	check "$1: the unit's ExecStopPost" "it failed" \
+		eval "ip netns exec \"\$NS_PI\" env SERVICE_RESULT=success $(unit_line ExecStopPost)"
+}
+
+# ready: the daemon told systemd READY=1.
+ready() {
+	wait_for 10 grep -q READY=1 "$NOTIFY"
+}
+
+# journal_warnings: the daemon's lines that journald would keep at warning or above.
+journal_warnings() {
+	! grep -E '^<[0-4]>' "$DAEMON_LOG"
 }
 
 if ! topo_up || ! bpffs_mount; then
@@ -95,24 +140,50 @@ if ! topo_up || ! bpffs_mount; then
 	lib_finish
 fi
 write_config "$conf" auto
-check_cmd "boot: the unit's ExecStart" unit_command ExecStart
+daemon_start
+check "boot: the unit's ExecStart is ready" "no READY=1" ready
 check "boot: the phone's tunnel works" "no handshake" wait_handshake phone 20
 check_cmd "boot: pings through the tunnel" tunnel_works phone
+daemon_stop boot
 
-# Everything goes: namespaces, programs, maps, pins. The configuration stays.
-topo_destroy
-bpffs_umount
-if ! topo_up || ! bpffs_mount; then
-	fail boot_network "could not build the network again"
-	lib_finish
-fi
-check "after the reboot, nothing of hairpin is there" "pins or programs survived" \
-	eval '! ls "$PIN_DIR" 2>/dev/null | grep -q . && ! hooks_of "$NS_PI" lan0 | grep -q " hp_"'
-check_cmd "after the reboot: the unit's ExecStart" unit_command ExecStart
+# reboot NAME: everything goes: namespaces, programs, maps, pins. The configuration stays.
+# Not in a subshell (check's): the network it builds again is this shell's to clean up.
+reboot() {
+	local rc=0
+	reboot_network || rc=$?
+	check "$1: nothing of hairpin is there after a reboot" "the network, pins or programs" \
+		test "$rc" -eq 0
+}
+
+reboot_network() {
+	topo_destroy
+	bpffs_umount
+	topo_up && bpffs_mount && [ -z "$(ls -A "$PIN_DIR" 2>/dev/null)" ] &&
+		! hooks_of "$NS_PI" lan0 | grep -q " hp_"
+}
+reboot "after the reboot"
+daemon_start
+check "after the reboot: the unit's ExecStart is ready" "no READY=1" ready
 check "after the reboot: the phone's tunnel works" "no handshake" wait_handshake phone 20
 check_cmd "after the reboot: pings through the tunnel" tunnel_works phone
-check_cmd "the unit's ExecStop" unit_command ExecStop
-check "ExecStop leaves no program and no pin" "something is left" \
+daemon_stop "after the reboot"
+
+# The LAN's address comes 3 s after hairpin started, from a DHCP client, say.
+reboot "late LAN"
+ip -n "$NS_PI" addr flush dev lan0
+: >"$DAEMON_LOG"
+daemon_start
+check "late LAN: the unit's ExecStart is ready before the address came" "no READY=1" ready
+sleep 3
+ip -n "$NS_PI" addr add "$PI_LAN_ADDR/24" dev lan0
+check "late LAN: the phone's tunnel works once the address came" "no handshake" \
+	wait_handshake phone 30
+check_cmd "late LAN: pings through the tunnel" tunnel_works phone
+check "late LAN: the journal's lines carry priorities" "no <6> line in the daemon's stderr" \
+	grep -q '^<6>hairpin: run: lan0 is attached' "$DAEMON_LOG"
+check "late LAN: no warning in the journal (journalctl -p warning)" "warnings" journal_warnings
+daemon_stop "late LAN"
+check "ExecStopPost leaves no program and no pin" "something is left" \
 	eval '! test -e "$PIN_DIR" && ! hooks_of "$NS_PI" lan0 | grep -q " hp_"'
 
 make -s -C "$REPO_DIR" uninstall PREFIX="$prefix" SYSCONFDIR="$TEST_DIR/etc" \

@@ -4,14 +4,15 @@
 # Bad input to the loader gets a clear error and leaves the running instance as it was: a
 # missing device, a device that disappears while attached, a public address on the LAN, a pin
 # dir that is not on bpffs, an `up` that fails halfway (native XDP refused on its second
-# device), and `up` commands racing each other. One namespace ("pi") with veths and a bridge
-# (no native XDP); no WireGuard needed.
+# device), and `up` commands racing each other. One namespace ("pi") with veths and a VXLAN
+# device (no native XDP); no WireGuard needed.
 . "$(dirname "$0")/loader_lib.sh"
 
 loader_require test_loader
 gw_create 2 || exit 1
-# A bridge: Ethernet, but without native XDP.
-ip -n "$NS_PI" link add br9 type bridge && ip -n "$NS_PI" link set br9 up || exit 1
+# A VXLAN device: Ethernet, but without native XDP. (Not a bridge: a bridge as Device is
+# attached on its ports.)
+ip -n "$NS_PI" link add vx9 type vxlan id 9 dstport 4789 && ip -n "$NS_PI" link set vx9 up || exit 1
 
 conf=$TEST_DIR/hairpin.conf
 # config FILE DEVICES MODE PUBLIC
@@ -32,8 +33,8 @@ expect_exit "a pin dir not on bpffs is refused" 1 "not on a bpf filesystem" \
 check "a refused pin dir leaves no qdisc" "clsact left on lan0" \
 	sh -c "! ip netns exec $NS_PI tc qdisc show dev lan0 | grep -q clsact"
 
-config "$conf" "lan0, br9" xdp 203.0.113.7
-expect_exit "up failing on its second device exits 1" 1 "couldn't attach XDP program to br9" \
+config "$conf" "lan0, vx9" xdp 203.0.113.7
+expect_exit "up failing on its second device exits 1" 1 "couldn't attach XDP program to vx9" \
 	hairpin up "$conf"
 check "a first up that fails halfway leaves nothing attached" "something is left" \
 	sh -c "! ip netns exec $NS_PI ip link show lan0 | grep -q prog/xdp &&
@@ -45,8 +46,8 @@ config "$conf" lan0 tc 203.0.113.7
 check_cmd "up (tc on lan0)" hairpin up "$conf"
 before=$(snapshot)
 
-config "$TEST_DIR/bad.conf" "lan0, br9" xdp 203.0.113.7
-expect_exit "an up that fails halfway exits 1" 1 "couldn't attach XDP program to br9" \
+config "$TEST_DIR/bad.conf" "lan0, vx9" xdp 203.0.113.7
+expect_exit "an up that fails halfway exits 1" 1 "couldn't attach XDP program to vx9" \
 	hairpin up "$TEST_DIR/bad.conf"
 unchanged "an up that fails halfway puts everything back" "$before"
 
