@@ -13,6 +13,7 @@
  * forward; the DNS query of PublicAddressFrom = dns:NAME. --no-probe sends none of them.
  */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <linux/netfilter.h>
 #include <poll.h>
@@ -339,6 +340,51 @@ static void conntrack_read(struct doctor *d)
 	fclose(f);
 }
 
+static bool is_bridge(const char *dev)
+{
+	char path[128];
+	struct stat sb;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/bridge", dev);
+	return !stat(path, &sb);
+}
+
+/* The ports of bridge @dev now (its brif/ directory), at most @max; Return: how many. */
+static int bridge_ports(const char *dev, char ports[][IF_NAMESIZE], int max)
+{
+	char path[128];
+	struct dirent *e;
+	DIR *dir;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/brif", dev);
+	dir = opendir(path);
+	if (!dir)
+		return 0;
+	while ((e = readdir(dir)) && n < max) {
+		size_t len = strlen(e->d_name);
+
+		if (e->d_name[0] != '.' && len < IF_NAMESIZE)
+			memcpy(ports[n++], e->d_name, len + 1);
+	}
+	closedir(dir);
+	return n;
+}
+
+/* Whether this instance's programs are on device @name, both hooks, as the kernel shows. */
+static bool runs_on(const struct doctor *d, const char *name)
+{
+	for (int i = 0; i < d->st.n_devices; i++) {
+		const struct hp_device_health *h = &d->st.health[i];
+
+		if (h->state == HP_DEVICE_ATTACHED && h->now && !strcmp(h->now->name, name))
+			return true;
+	}
+	return false;
+}
+
+#define DOCTOR_MAX_PORTS 32
+
 /* ---- the checks -------------------------------------------------------------------------- */
 
 static void check_instance(struct doctor *d)
@@ -424,8 +470,23 @@ static void check_instance(struct doctor *d)
 	}
 	/* The configuration against what runs: an `up` not run since it changed. */
 	for (int i = 0; i < d->conf->n_devices; i++) {
+		char ports[DOCTOR_MAX_PORTS][IF_NAMESIZE];
 		bool found = false;
 
+		if (is_bridge(d->conf->devices[i])) {
+			/* A bridge as Device is attached on its ports (plan.c says why). */
+			int n = bridge_ports(d->conf->devices[i], ports, DOCTOR_MAX_PORTS);
+
+			for (int j = 0; j < n; j++)
+				if (!runs_on(d, ports[j]))
+					evidence(finding_add(d, LEVEL_PROBLEM, "hairpin", fix,
+							     "does not run on %s, a port of %s (a Device "
+							     "of %s): its clients' packets go by without it",
+							     ports[j], d->conf->devices[i], d->config_path),
+						 "a port that joined after `hairpin up': `hairpin run' "
+						 "follows a bridge's ports, `up' alone does not");
+			continue;
+		}
 		for (int j = 0; j < d->st.n_devices; j++)
 			found |= !strcmp(d->st.devices[j].name, d->conf->devices[i]);
 		if (!found)
@@ -618,23 +679,21 @@ static void check_rp_filter(struct doctor *d)
 	}
 }
 
-static bool is_bridge(const char *dev)
-{
-	char path[128];
-	struct stat sb;
 
-	snprintf(path, sizeof(path), "/sys/class/net/%s/bridge", dev);
-	return !stat(path, &sb);
-}
-
-/* A bridge Device whose bridged frames netfilter sees first (br_netfilter). */
+/*
+ * A bridge Device and br_netfilter, which hands a bridge's frames to iptables and conntrack
+ * at the bridge's receive, after each port's tc ingress and before the bridge's own: hairpin
+ * attaches on the ports to be ahead of it. A port without hairpin is the problem.
+ */
 static void check_br_netfilter(struct doctor *d)
 {
 	long global = read_number("/proc/sys/net/bridge/bridge-nf-call-iptables");
 
 	for (int i = 0; i < d->conf->n_devices; i++) {
 		const char *dev = d->conf->devices[i];
-		char path[128];
+		char ports[DOCTOR_MAX_PORTS][IF_NAMESIZE], path[128];
+		char on[DOCTOR_MAX_PORTS * (IF_NAMESIZE + 2)] = "", without[sizeof(on)] = "";
+		int n;
 		long own;
 		struct finding *f;
 
@@ -648,13 +707,29 @@ static void check_br_netfilter(struct doctor *d)
 				    global < 0 ? "not loaded" : "off");
 			continue;
 		}
-		f = finding_add(d, LEVEL_PROBLEM, "br_netfilter",
-				"sysctl -w net.bridge.bridge-nf-call-iptables=0 (unless this bridge's "
-				"own firewall needs it)",
-				"%s is a bridge, and br_netfilter hands its frames to iptables and "
-				"conntrack at the port, before hairpin's ingress on %s: the client's "
-				"packets to the public address are tracked (and NATed) as they were "
-				"sent, not as hairpin rewrites them", dev, dev);
+		n = bridge_ports(dev, ports, DOCTOR_MAX_PORTS);
+		for (int j = 0; j < n; j++) {
+			char *list = runs_on(d, ports[j]) ? on : without;
+			size_t len = strlen(list), add = strlen(ports[j]);
+
+			if (len) {
+				memcpy(list + len, ", ", 2);
+				len += 2;
+			}
+			memcpy(list + len, ports[j], add + 1);	/* sized for every port */
+		}
+		if (!without[0]) {
+			f = finding_add(d, LEVEL_OK, "br_netfilter", NULL, "%s is a bridge, and "
+					"br_netfilter hands its frames to iptables and conntrack; hairpin "
+					"runs on its ports (%s), ahead of them", dev, on[0] ? on : "none");
+		} else {
+			f = finding_add(d, LEVEL_PROBLEM, "br_netfilter",
+					"hairpin up (hairpin run follows a bridge's ports by itself)",
+					"%s is a bridge, and br_netfilter hands the frames of its ports "
+					"without hairpin (%s) to iptables and conntrack before hairpin can "
+					"rewrite them: they are tracked (and NATed) as they were sent", dev,
+					without);
+		}
 		evidence(f, "net.bridge.bridge-nf-call-iptables = %ld%s", global,
 			 own == 1 ? "; the bridge's own nf_call_iptables = 1" : "");
 	}
@@ -662,10 +737,9 @@ static void check_br_netfilter(struct doctor *d)
 
 /*
  * nftables chains that see a Device's packets before hairpin's programs: a netdev chain on its
- * egress hook (nf_hook_egress() runs before tc's egress), and on a bridge Device the bridge
- * family's prerouting and input chains (at the port, before the bridge's own receive, where
- * hairpin's ingress is). A netdev ingress chain runs after tc's ingress, and the ip and inet
- * families after both: those come after hairpin. What the rules do is not read: a note.
+ * egress hook (nf_hook_egress() runs before tc's egress). A netdev ingress chain runs after
+ * tc's ingress, the bridge family at the bridge's receive, after its ports' tc ingress where
+ * hairpin is, and the ip and inet families after both: those come after hairpin. What the rules do is not read: a note.
  */
 static void check_netfilter(struct doctor *d)
 {
@@ -677,7 +751,6 @@ static void check_netfilter(struct doctor *d)
 		return;		/* no nf_tables here: nothing of it acts */
 	for (int i = 0; i < d->conf->n_devices; i++) {
 		const char *dev = d->conf->devices[i];
-		bool bridge = is_bridge(dev);
 
 		for (int j = 0; j < n; j++) {
 			const struct nft_base_chain *c = &chains[j];
@@ -694,12 +767,6 @@ static void check_netfilter(struct doctor *d)
 						"nftables chain %s %s %s before hairpin's egress: a rule "
 						"there sees the replies before hairpin rewrites them", dev,
 						family, c->table, c->name);
-			else if (bridge && c->family == NFPROTO_BRIDGE &&
-				 (c->hooknum == NFT_BR_PRE_ROUTING || c->hooknum == NFT_BR_LOCAL_IN))
-				f = finding_add(d, LEVEL_NOTE, "netfilter", fix, "%s is a bridge, and "
-						"nftables chain %s %s %s sees its frames at the port, "
-						"before hairpin's ingress on %s", dev, family, c->table,
-						c->name, dev);
 			else
 				continue;
 			evidence(f, "hook %s, priority %d", c->family == NFPROTO_NETDEV ? "egress" :
