@@ -20,8 +20,10 @@
 # in and out of the guest. (It is not the time: with init.c changed to exec systemd, Debian's
 # 6.1 under TCG reached basic.target 12 s after qemu started, here.) The container has the
 # host's kernel, but everything hairpin meets at boot is systemd's: the unit's ordering,
-# Type=notify, its sandbox, the journal. nspawn needs --system-call-filter=bpf: its own filter
-# refuses bpf().
+# Type=notify, its sandbox, the journal; and the container boots as well inside a guest of
+# tests/kernel, on another kernel:
+#   make test-kernel KERNEL=debian-6.1 KERNEL_TESTS=test_systemd_boot
+# nspawn needs --system-call-filter=bpf: its own filter refuses bpf().
 #
 # Nothing of the host's changes: the container's network is its own, its root an overlay that
 # goes with it, and nspawn neither registers with nor asks the host's systemd (--register=no
