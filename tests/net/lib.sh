@@ -901,9 +901,9 @@ lib_cleanup() {
 	fi
 	topo_destroy
 	bpffs_umount
-	# The locks of this run's instances, under /run/hairpin: named after their pin dirs, which
-	# carry the random suffix of $TEST_DIR.
-	rm -f /run/hairpin/*"${TEST_DIR##*.}"*.lock
+	# What this run's instances and daemons keep under /run/hairpin (locks, the daemon's state):
+	# named after their pin dirs, which carry the random suffix of $TEST_DIR.
+	rm -f /run/hairpin/*".${TEST_DIR##*.}-"*
 	rm -rf "$TEST_DIR"
 }
 
