@@ -13,7 +13,6 @@
  * forward; the DNS query of PublicAddressFrom = dns:NAME. --no-probe sends none of them.
  */
 #include <arpa/inet.h>
-#include <dirent.h>
 #include <errno.h>
 #include <linux/netfilter.h>
 #include <poll.h>
@@ -21,7 +20,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "attached.h"
@@ -340,37 +338,6 @@ static void conntrack_read(struct doctor *d)
 	fclose(f);
 }
 
-static bool is_bridge(const char *dev)
-{
-	char path[128];
-	struct stat sb;
-
-	snprintf(path, sizeof(path), "/sys/class/net/%s/bridge", dev);
-	return !stat(path, &sb);
-}
-
-/* The ports of bridge @dev now (its brif/ directory), at most @max; Return: how many. */
-static int bridge_ports(const char *dev, char ports[][IF_NAMESIZE], int max)
-{
-	char path[128];
-	struct dirent *e;
-	DIR *dir;
-	int n = 0;
-
-	snprintf(path, sizeof(path), "/sys/class/net/%s/brif", dev);
-	dir = opendir(path);
-	if (!dir)
-		return 0;
-	while ((e = readdir(dir)) && n < max) {
-		size_t len = strlen(e->d_name);
-
-		if (e->d_name[0] != '.' && len < IF_NAMESIZE)
-			memcpy(ports[n++], e->d_name, len + 1);
-	}
-	closedir(dir);
-	return n;
-}
-
 /* Whether this instance's programs are on device @name, both hooks, as the kernel shows. */
 static bool runs_on(const struct doctor *d, const char *name)
 {
@@ -470,19 +437,20 @@ static void check_instance(struct doctor *d)
 	}
 	/* The configuration against what runs: an `up` not run since it changed. */
 	for (int i = 0; i < d->conf->n_devices; i++) {
-		char ports[DOCTOR_MAX_PORTS][IF_NAMESIZE];
-		bool found = false;
+		struct netdev_port ports[DOCTOR_MAX_PORTS];
+		bool found = false, bridge;
+		int n;
 
-		if (is_bridge(d->conf->devices[i])) {
+		if (!netdev_bridge_ports(d->conf->devices[i], &bridge, ports, DOCTOR_MAX_PORTS, &n) &&
+		    bridge) {
 			/* A bridge as Device is attached on its ports (plan.c says why). */
-			int n = bridge_ports(d->conf->devices[i], ports, DOCTOR_MAX_PORTS);
-
 			for (int j = 0; j < n; j++)
-				if (!runs_on(d, ports[j]))
+				if (!runs_on(d, ports[j].name))
 					evidence(finding_add(d, LEVEL_PROBLEM, "hairpin", fix,
 							     "does not run on %s, a port of %s (a Device "
 							     "of %s): its clients' packets go by without it",
-							     ports[j], d->conf->devices[i], d->config_path),
+							     ports[j].name, d->conf->devices[i],
+							     d->config_path),
 						 "a port that joined after `hairpin up': `hairpin run' "
 						 "follows a bridge's ports, `up' alone does not");
 			continue;
@@ -691,13 +659,15 @@ static void check_br_netfilter(struct doctor *d)
 
 	for (int i = 0; i < d->conf->n_devices; i++) {
 		const char *dev = d->conf->devices[i];
-		char ports[DOCTOR_MAX_PORTS][IF_NAMESIZE], path[128];
+		struct netdev_port ports[DOCTOR_MAX_PORTS];
+		char path[128];
 		char on[DOCTOR_MAX_PORTS * (IF_NAMESIZE + 2)] = "", without[sizeof(on)] = "";
+		bool bridge;
 		int n;
 		long own;
 		struct finding *f;
 
-		if (!is_bridge(dev))
+		if (netdev_bridge_ports(dev, &bridge, ports, DOCTOR_MAX_PORTS, &n) || !bridge)
 			continue;
 		snprintf(path, sizeof(path), "/sys/class/net/%s/bridge/nf_call_iptables", dev);
 		own = read_number(path);
@@ -707,16 +677,15 @@ static void check_br_netfilter(struct doctor *d)
 				    global < 0 ? "not loaded" : "off");
 			continue;
 		}
-		n = bridge_ports(dev, ports, DOCTOR_MAX_PORTS);
 		for (int j = 0; j < n; j++) {
-			char *list = runs_on(d, ports[j]) ? on : without;
-			size_t len = strlen(list), add = strlen(ports[j]);
+			char *list = runs_on(d, ports[j].name) ? on : without;
+			size_t len = strlen(list), add = strlen(ports[j].name);
 
 			if (len) {
 				memcpy(list + len, ", ", 2);
 				len += 2;
 			}
-			memcpy(list + len, ports[j], add + 1);	/* sized for every port */
+			memcpy(list + len, ports[j].name, add + 1);	/* sized for every port */
 		}
 		if (!without[0]) {
 			f = finding_add(d, LEVEL_OK, "br_netfilter", NULL, "%s is a bridge, and "
